@@ -247,8 +247,10 @@ int sf_ntlm_authenticate(struct sf_ntlm *n, const uint8_t *chal, size_t chal_len
 	if (!(c.flags & NTLMSSP_NEGOTIATE_UNICODE))
 		return -EPROTO; /* we only speak UTF-16 */
 	n->flags = (c.flags & OUR_FLAGS) | NTLMSSP_NEGOTIATE_UNICODE;
-	if (n->anonymous)
-		n->flags |= NTLMSSP_NEGOTIATE_ANONYMOUS;
+	if (n->anonymous) /* no key to exchange, sign or seal with (3.1.5.1.2) */
+		n->flags = (n->flags | NTLMSSP_NEGOTIATE_ANONYMOUS) &
+		           ~(NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_SIGN |
+		             NTLMSSP_NEGOTIATE_SEAL);
 
 	GByteArray *lm = g_byte_array_new(), *nt = g_byte_array_new();
 	uint8_t exported[16] = {0}, enc_key[16] = {0};

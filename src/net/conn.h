@@ -1,0 +1,138 @@
+/* conn.h - one SMB2/3 connection: TCP transport, NEGOTIATE, message ids,
+ * credits, the pending-request table, compounding, signing and sealing.
+ *
+ * Everything runs on the thread that owns the GMainContext passed at
+ * creation. A request's completion callback runs exactly once (response,
+ * error, timeout, cancel, connection loss) and never from inside
+ * sf_conn_submit(). The response PDU is lent to the callback.
+ *
+ * Ownership: sf_conn is reference counted; sessions and the client hold
+ * references; pending requests do not (losing the last reference fails
+ * them with STATUS_CONNECTION_DISCONNECTED). */
+#ifndef SF_NET_CONN_H
+#define SF_NET_CONN_H
+
+#include "crypto/kdf.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sf_conn sf_conn;
+
+struct sf_conn_opts {
+	char *host;
+	uint16_t port;        /* 445 when 0 */
+	uint16_t min_dialect; /* SMB2_DIALECT_* */
+	uint16_t max_dialect;
+	bool require_signing;    /* SecurityMode SIGNING_REQUIRED */
+	unsigned timeout_ms;     /* per request and for connecting; 0 = 30 s */
+	uint16_t cipher_pref[4]; /* 3.1.1 ciphers to offer, 0-terminated; default all */
+};
+
+/* What NEGOTIATE settled. */
+struct sf_negotiated {
+	uint16_t dialect;
+	uint16_t security_mode; /* the server's */
+	uint32_t capabilities;
+	uint8_t server_guid[16];
+	uint32_t max_transact, max_read, max_write;
+	uint64_t system_time, server_start_time;
+	uint16_t cipher;      /* 0 = none (3.0/3.0.2 imply AES-128-CCM) */
+	uint16_t signing_alg; /* SMB2_SIGNING_* */
+	bool preauth_sha512;
+	uint8_t preauth_hash[64]; /* connection value after NEGOTIATE (3.1.1) */
+	uint8_t *security_blob;   /* SPNEGO hint */
+	size_t security_blob_len;
+	/* What we asked for, kept for FSCTL_VALIDATE_NEGOTIATE_INFO. */
+	uint16_t offered[8];
+	size_t offered_count;
+	uint16_t client_security_mode;
+	uint32_t client_capabilities;
+	uint8_t client_guid[16];
+};
+
+/* Completion: status is the response's NTSTATUS or a local failure
+ * (STATUS_CONNECTION_DISCONNECTED, STATUS_IO_TIMEOUT, STATUS_CANCELLED,
+ * STATUS_INVALID_NETWORK_RESPONSE, STATUS_ACCESS_DENIED for a bad
+ * signature). pdu is the whole response (header + body) or NULL. */
+typedef void (*sf_rsp_fn)(void *user, uint32_t status, const uint8_t *pdu, size_t len);
+/* Called with the exact bytes of a request as it goes out (for the
+ * pre-auth integrity hash of SESSION_SETUP). */
+typedef void (*sf_sent_fn)(void *user, const uint8_t *pdu, size_t len);
+
+#define SF_REQ_CONTROL    0x01 /* may use the credit reserve (close, cancel, echo) */
+#define SF_REQ_NO_TIMEOUT 0x02 /* change notify, blocking locks */
+#define SF_REQ_NO_SIGN    0x04 /* SESSION_SETUP before keys exist */
+
+struct sf_req_spec {
+	uint16_t command;
+	const uint8_t *body; /* copied */
+	size_t body_len;
+	size_t expect_rsp; /* bytes of response payload expected: credit charge */
+	uint64_t session_id;
+	uint32_t tree_id;
+	uint32_t hdr_flags; /* extra header flags, e.g. SMB2_FLAGS_DFS_OPERATIONS */
+	unsigned flags;     /* SF_REQ_* */
+	sf_rsp_fn done;
+	void *user;
+	sf_sent_fn sent;
+};
+
+/* Per-session security the connection applies. */
+struct sf_conn_security {
+	bool sign; /* sign requests, verify responses */
+	bool seal; /* encrypt requests; require encrypted responses */
+	uint16_t sign_alg;
+	uint16_t cipher;
+	struct sf_smb_keys keys;
+};
+
+typedef void (*sf_conn_ready_fn)(sf_conn *c, uint32_t status, const char *why, void *user);
+/* Unsolicited messages (oplock/lease breaks): pdu lent for the call. */
+typedef void (*sf_conn_notify_fn)(void *user, const uint8_t *pdu, size_t len);
+/* The connection died (after every pending request was failed). */
+typedef void (*sf_conn_lost_fn)(void *user, uint32_t status);
+
+/* Connect and NEGOTIATE. ready() runs once: status 0 with a usable
+ * connection, or a failure status and a one-line reason. */
+sf_conn *sf_conn_new(const struct sf_conn_opts *opts, GMainContext *ctx, sf_conn_ready_fn ready,
+                     void *user);
+sf_conn *sf_conn_ref(sf_conn *c);
+void sf_conn_unref(sf_conn *c);
+/* Tear down: fail every pending request, close the socket. */
+void sf_conn_close(sf_conn *c, uint32_t status);
+
+const struct sf_negotiated *sf_conn_negotiated(const sf_conn *c);
+const char *sf_conn_peer(const sf_conn *c); /* "host:port" */
+bool sf_conn_alive(const sf_conn *c);
+unsigned sf_conn_generation(const sf_conn *c);
+void sf_conn_set_notify(sf_conn *c, sf_conn_notify_fn fn, sf_conn_lost_fn lost, void *user);
+
+/* Submit one request, or n > 1 as a related compound (every request after
+ * the first carries SMB2_FLAGS_RELATED_OPERATIONS). Returns the message id
+ * of the first request (for sf_conn_cancel), 0 if it could not be queued
+ * (the callbacks still run, later, with the failure). */
+uint64_t sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t n);
+/* Ask the server to cancel a pending request (SMB2 CANCEL). */
+void sf_conn_cancel(sf_conn *c, uint64_t message_id);
+
+void sf_conn_set_security(sf_conn *c, uint64_t session_id, const struct sf_conn_security *sec);
+void sf_conn_drop_security(sf_conn *c, uint64_t session_id);
+/* Verify a response signature with explicit keys (the final SESSION_SETUP
+ * response, before the session's security is installed). */
+bool sf_conn_verify_with(const sf_conn *c, uint16_t sign_alg, const uint8_t key[16],
+                         const uint8_t *pdu, size_t len);
+
+/* Counters for tests and -d output. */
+struct sf_conn_stats {
+	uint64_t sent, received;
+	uint64_t signed_sent, verified, encrypted_sent, decrypted;
+	uint64_t credits_granted;
+	uint32_t credits; /* available now */
+	uint32_t in_flight;
+};
+void sf_conn_stats(const sf_conn *c, struct sf_conn_stats *out);
+
+#endif
