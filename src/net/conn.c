@@ -76,6 +76,7 @@ struct sf_conn {
 	size_t rhdr_got;
 	uint8_t *rbuf;
 	size_t rneed, rgot;
+	size_t frame_max; /* 1 MiB until NEGOTIATE settles the I/O sizes */
 
 	GQueue wq; /* GBytes frames */
 	size_t woff;
@@ -218,8 +219,8 @@ static gboolean req_timeout(gpointer p)
 {
 	struct req *r = p;
 	sf_conn *c = r->c;
-	g_warning("%s: %s (mid %" G_GUINT64_FORMAT ") timed out after %u ms", c->peer,
-	          smb2_command_name(r->command), r->mid, c->opts.timeout_ms);
+	g_debug("%s: %s (mid %" G_GUINT64_FORMAT ") timed out after %u ms", c->peer,
+	        smb2_command_name(r->command), r->mid, c->opts.timeout_ms);
 	/* Keep the entry so the late response's credits are still counted;
 	 * just answer the caller now. */
 	struct req *ghost = g_new0(struct req, 1);
@@ -672,10 +673,10 @@ static gboolean on_readable(GSocket *s, GIOCondition cond, gpointer p)
 				break;
 			}
 			c->rneed = v & 0xFFFFFF;
-			if (c->rneed > SMB2_FRAME_MAX || c->rneed == 0) {
+			if (c->rneed > c->frame_max || c->rneed == 0) {
 				conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE,
-				           "%s sent a frame of %zu bytes (limit %u)", c->peer,
-				           c->rneed, SMB2_FRAME_MAX);
+				           "%s sent a frame of %zu bytes (limit %zu)", c->peer,
+				           c->rneed, c->frame_max);
 				break;
 			}
 			c->rbuf = g_malloc(c->rneed);
@@ -887,6 +888,10 @@ static void negotiate_done(void *user, uint32_t status, const uint8_t *pdu, size
 	} else {
 		n->signing_alg = SMB2_SIGNING_HMAC_SHA256;
 	}
+	/* Frames may now hold the largest negotiated I/O plus headers and a
+	 * transform header, within the transport's 16 MiB ceiling. */
+	uint32_t io = MAX(MAX(n->max_read, n->max_write), n->max_transact);
+	c->frame_max = MIN((size_t)io + 65536, (size_t)SMB2_FRAME_MAX);
 	c->state = ST_READY;
 	g_debug("%s: negotiated SMB %s, cipher %s, signing %s", c->peer,
 	        smb2_dialect_name(n->dialect), smb2_cipher_name(n->cipher),
@@ -988,6 +993,7 @@ sf_conn *sf_conn_new(const struct sf_conn_opts *opts, GMainContext *ctx, sf_conn
 	c->ready = ready;
 	c->ready_user = user;
 	c->generation = 1;
+	c->frame_max = 1u << 20;
 	c->state = ST_CONNECTING;
 	c->client = g_socket_client_new();
 	g_socket_client_set_timeout(c->client, (c->opts.timeout_ms + 999) / 1000);

@@ -475,6 +475,8 @@ struct xfer {
 	uint32_t chunk;
 	int in_flight, window;
 	uint32_t status;
+	int local_errno; /* a local read/write failure */
+	bool seekable;   /* false for pipes: one request at a time, write() */
 	bool short_io;
 };
 
@@ -498,9 +500,11 @@ static void xfer_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 			struct smb2_read_rsp rr;
 			if (smb2_read_rsp_decode(pdu, len, &rr) != 0 || rr.data_len > r->len) {
 				x->status = STATUS_INVALID_NETWORK_RESPONSE;
-			} else if (pwrite(x->fd, rr.data, rr.data_len, (off_t)r->off) !=
+			} else if ((x->seekable ? pwrite(x->fd, rr.data, rr.data_len, (off_t)r->off)
+			                        : write(x->fd, rr.data, rr.data_len)) !=
 			           (ssize_t)rr.data_len) {
-				x->status = STATUS_DISK_FULL;
+				x->local_errno = errno;
+				x->status = STATUS_UNSUCCESSFUL;
 			} else {
 				x->done_bytes += rr.data_len;
 				if (rr.data_len < r->len)
@@ -534,6 +538,7 @@ static void xfer_issue(struct xfer *x)
 		} else {
 			data = g_malloc(r->len);
 			if (pread(x->fd, data, r->len, (off_t)r->off) != (ssize_t)r->len) {
+				x->local_errno = errno ? errno : EIO;
 				x->status = STATUS_UNSUCCESSFUL;
 				g_free(data);
 				g_free(r);
@@ -561,7 +566,7 @@ static uint32_t xfer_run(struct xfer *x)
 	x->chunk = MIN(max, 1u << 20);
 	if (n->dialect == SMB2_DIALECT_0202)
 		x->chunk = MIN(x->chunk, 65536u);
-	x->window = 8;
+	x->window = x->seekable ? 8 : 1;
 	xfer_issue(x);
 	while (x->in_flight > 0)
 		g_main_context_iteration(x->p->cl->ctx, TRUE);
@@ -575,16 +580,23 @@ static int cmd_get(struct probe *p, const char *local)
 	                        FILE_NON_DIRECTORY_FILE, &cr);
 	if (st)
 		return fail_status(p, "get", st);
-	int fd = open(local, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = !strcmp(local, "-") ? dup(1)
+	                             : open(local, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		do_close(p, cr.fid);
 		return die(SF_EXIT_IO, "get: %s: %s", local, g_strerror(errno));
 	}
-	struct xfer x = {
-	        .p = p, .fid = cr.fid, .fd = fd, .reading = true, .size = cr.t.end_of_file};
+	struct xfer x = {.p = p,
+	                 .fid = cr.fid,
+	                 .fd = fd,
+	                 .reading = true,
+	                 .size = cr.t.end_of_file,
+	                 .seekable = lseek(fd, 0, SEEK_CUR) >= 0};
 	st = xfer_run(&x);
 	close(fd);
 	do_close(p, cr.fid);
+	if (x.local_errno)
+		return die(SF_EXIT_IO, "get: %s: %s", local, g_strerror(x.local_errno));
 	if (st == STATUS_END_OF_FILE)
 		st = 0;
 	if (st)
@@ -609,13 +621,28 @@ static int cmd_put(struct probe *p, const char *local)
 		close(fd);
 		return fail_status(p, "put", st);
 	}
-	struct xfer x = {.p = p, .fid = cr.fid, .fd = fd, .size = (uint64_t)sb.st_size};
+	struct xfer x = {
+	        .p = p, .fid = cr.fid, .fd = fd, .size = (uint64_t)sb.st_size, .seekable = true};
 	st = xfer_run(&x);
 	close(fd);
 	uint32_t cst = do_close(p, cr.fid);
+	if (x.local_errno)
+		return die(SF_EXIT_IO, "put: %s: %s", local, g_strerror(x.local_errno));
 	if (st || cst)
 		return fail_status(p, "put", st ? st : cst);
 	return 0;
+}
+
+/* All log output, debug included, goes to stderr: stdout carries data. */
+static GLogWriterOutput log_to_stderr(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                      gpointer user)
+{
+	if ((level & G_LOG_LEVEL_DEBUG) && !g_getenv("G_MESSAGES_DEBUG"))
+		return G_LOG_WRITER_HANDLED;
+	char *line = g_log_writer_format_fields(level, fields, n, FALSE);
+	fprintf(stderr, "%s\n", line);
+	g_free(line);
+	return G_LOG_WRITER_HANDLED;
 }
 
 static int usage(void)
@@ -634,6 +661,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	struct probe p = {0};
+	g_log_set_writer_func(log_to_stderr, NULL, NULL);
 	p.creds = sf_creds_new();
 	const char *pos[3] = {0};
 	int npos = 0, rc = 0;

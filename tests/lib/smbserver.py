@@ -1,0 +1,279 @@
+"""Throw-away Samba smbd instances for tests.
+
+Each SmbServer lives in its own temp dir under /tmp/smbfuse-test with its
+own smb.conf, tdbsam, locks and logs (nothing under /etc/samba), listens
+on a free loopback port, and runs in its own process group so that stop()
+takes smbd and every child with it, even when a test fails or is
+interrupted (atexit and SIGTERM handlers stop whatever is still running).
+"""
+
+import atexit
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+USER = "smbtest"
+PASSWORD = "TestPass123"
+ROOT = "/tmp/smbfuse-test"
+
+_running = []
+
+
+def _stop_all(*_):
+    for s in list(_running):
+        s.stop()
+
+
+atexit.register(_stop_all)
+
+
+def _on_signal(signum, frame):
+    _stop_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+for _sig in (signal.SIGTERM, signal.SIGHUP):
+    try:
+        signal.signal(_sig, _on_signal)
+    except ValueError:  # not the main thread
+        pass
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def ensure_unix_user(name):
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", name],
+                       check=False, stderr=subprocess.DEVNULL)
+        pwd.getpwnam(name)
+
+
+class SmbServer:
+    """A standalone smbd with the test shares.
+
+    Shares: share (user only), encrypted (smb encrypt = required),
+    readonly (hello.txt), streams, guest (guest only), dfsroot.
+    Users: smbtest/TestPass123, alice/AlicePass1 (second user),
+    disabled/DisabledPass1 (account disabled).
+    """
+
+    def __init__(self, min_protocol=None, max_protocol=None, signing=None,
+                 encryption_algs=None, signing_algs=None, extra_global=(),
+                 addr="127.0.0.1", name=None):
+        self.min_protocol = min_protocol
+        self.max_protocol = max_protocol
+        self.signing = signing
+        self.encryption_algs = encryption_algs
+        self.signing_algs = signing_algs
+        self.extra_global = list(extra_global)
+        self.addr = addr
+        self.host = addr
+        self.user = USER
+        self.password = PASSWORD
+        self.name = name or "smbfuse"
+        self.proc = None
+        self.port = None
+        os.makedirs(ROOT, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix=self.name + ".", dir=ROOT)
+        os.chmod(self.dir, 0o755)  # share users must be able to reach their share
+        os.chmod(ROOT, 0o755)
+
+    # -- paths ---------------------------------------------------------
+    def share_path(self, share="share"):
+        return os.path.join(self.dir, "shares", share)
+
+    @property
+    def conf(self):
+        return os.path.join(self.dir, "etc", "smb.conf")
+
+    def log_text(self):
+        out = []
+        logdir = os.path.join(self.dir, "log")
+        for f in sorted(os.listdir(logdir)):
+            if not os.path.isfile(os.path.join(logdir, f)):
+                continue
+            with open(os.path.join(logdir, f), errors="replace") as fh:
+                out.append(f"== {f}\n" + fh.read()[-4000:])
+        return "\n".join(out)
+
+    # -- setup ---------------------------------------------------------
+    def _write_conf(self):
+        d = self.dir
+        for sub in ("etc", "private", "lock", "state", "cache", "pid", "log", "ncalrpc",
+                    "binddns"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        for share in ("share", "encrypted", "readonly", "streams", "guest", "dfsroot"):
+            os.makedirs(self.share_path(share), exist_ok=True)
+        with open(os.path.join(self.share_path("readonly"), "hello.txt"), "w") as f:
+            f.write("hello from readonly\n")
+        link = os.path.join(self.share_path("dfsroot"), "remote")
+        if not os.path.lexists(link):
+            os.symlink("msdfs:127.0.0.1\\share", link)
+        uid = pwd.getpwnam(USER).pw_uid
+        for root, dirs, files in os.walk(os.path.join(d, "shares")):
+            for n in dirs + files:
+                os.lchown(os.path.join(root, n), uid, -1)
+        os.chmod(os.path.join(d, "shares"), 0o755)
+        os.chmod(self.share_path("guest"), 0o1777)
+        g = [
+            f"netbios name = {self.name[:15].upper()}",
+            "workgroup = TESTGROUP",
+            "server role = standalone server",
+            "security = user",
+            f"passdb backend = tdbsam:{d}/private/passdb.tdb",
+            f"smb ports = {self.port}",
+            f"interfaces = {self.addr}",
+            "bind interfaces only = yes",
+            "disable netbios = yes",
+            f"lock directory = {d}/lock",
+            f"state directory = {d}/state",
+            f"cache directory = {d}/cache",
+            f"pid directory = {d}/pid",
+            f"private dir = {d}/private",
+            f"ncalrpc dir = {d}/ncalrpc",
+            f"binddns dir = {d}/binddns",
+            f"log file = {d}/log/log.%m",
+            "max log size = 0",
+            "log level = 1",
+            "load printers = no",
+            "printing = bsd",
+            "printcap name = /dev/null",
+            "disable spoolss = yes",
+            "usershare path =",
+            "map to guest = Bad User",
+            "guest account = nobody",
+            "host msdfs = yes",
+            "ea support = yes",
+            "store dos attributes = yes",
+            "create mask = 0644",
+            "directory mask = 0755",
+        ]
+        if self.min_protocol:
+            g.append(f"server min protocol = {self.min_protocol}")
+        if self.max_protocol:
+            g.append(f"server max protocol = {self.max_protocol}")
+        if self.signing:
+            g.append(f"server signing = {self.signing}")
+        if self.encryption_algs:
+            g.append(f"server smb3 encryption algorithms = {self.encryption_algs}")
+        if self.signing_algs:
+            g.append(f"server smb3 signing algorithms = {self.signing_algs}")
+        g += self.extra_global
+        shares = {
+            "share": [f"path = {self.share_path('share')}", "read only = no",
+                      f"valid users = {USER} alice disabled"],
+            "encrypted": [f"path = {self.share_path('encrypted')}", "read only = no",
+                          "smb encrypt = required"],
+            "readonly": [f"path = {self.share_path('readonly')}", "read only = yes"],
+            "streams": [f"path = {self.share_path('streams')}", "read only = no",
+                        "vfs objects = streams_xattr"],
+            "guest": [f"path = {self.share_path('guest')}", "read only = no",
+                      "guest ok = yes", "guest only = yes"],
+            "dfsroot": [f"path = {self.share_path('dfsroot')}", "read only = no",
+                        "msdfs root = yes"],
+        }
+        with open(self.conf, "w") as f:
+            f.write("[global]\n" + "".join(f"    {l}\n" for l in g))
+            for name, lines in shares.items():
+                f.write(f"\n[{name}]\n" + "".join(f"    {l}\n" for l in lines))
+
+    def _add_user(self, name, password, disable=False):
+        ensure_unix_user(name)
+        env = dict(os.environ, _NO_WINBINDD="1")
+        subprocess.run(["smbpasswd", "-c", self.conf, "-s", "-a", name],
+                       input=f"{password}\n{password}\n", text=True, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if disable:
+            subprocess.run(["smbpasswd", "-c", self.conf, "-d", name], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self, timeout=30):
+        ensure_unix_user(USER)
+        for attempt in range(5):
+            self.port = free_port(self.addr)
+            self._write_conf()
+            if attempt == 0:
+                self._add_user(USER, PASSWORD)
+                self._add_user("alice", "AlicePass1")
+                self._add_user("disabled", "DisabledPass1", disable=True)
+            out = open(os.path.join(self.dir, "log", "smbd.out"), "w")
+            env = dict(os.environ, _NO_WINBINDD="1")
+            self.proc = subprocess.Popen(
+                ["smbd", "--foreground", "--no-process-group", "--debug-stdout", "-s",
+                 self.conf],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                start_new_session=True)
+            out.close()
+            _running.append(self)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    break
+                try:
+                    with socket.create_connection((self.addr, self.port), timeout=0.5):
+                        return self
+                except OSError:
+                    time.sleep(0.05)
+            self.stop(remove=False)  # port taken in a race, or a slow start: retry
+        raise RuntimeError(f"smbd did not start; log:\n{self.log_text()}")
+
+    def stop(self, remove=True):
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait()
+            # Children (per-connection smbd) share the process group.
+            for _ in range(50):
+                try:
+                    os.killpg(self.proc.pid, 0)
+                except ProcessLookupError:
+                    break
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+            self.proc = None
+        if self in _running:
+            _running.remove(self)
+        if remove:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def credentials_file(self, user=None, password=None, directory=None):
+        """A 0600 mount.cifs-style credentials file for a user."""
+        fd, path = tempfile.mkstemp(prefix="cred.", dir=directory or self.dir)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"username={user or self.user}\npassword={password or self.password}\n")
+        os.chmod(path, 0o600)
+        return path
+
+    def unc(self, share="share", path=""):
+        tail = f"/{path}" if path else ""
+        return f"//{self.host}:{self.port}/{share}{tail}"
