@@ -1,0 +1,42 @@
+#!/bin/bash
+# run-tests.sh - the whole test suite on a fresh Debian 12 machine:
+# installs what it needs, builds twice (plain with -Dwerror, then with
+# AddressSanitizer + UndefinedBehaviorSanitizer), runs every suite, and
+# ends with one line "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+if [ "$(id -u)" = 0 ]; then
+    contrib/install-deps.sh || exit 1
+fi
+
+setup() { # dir, extra meson args...
+    local dir=$1; shift
+    if [ -d "$dir/meson-private" ]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+}
+
+status=0
+rm -f build/*-junit.xml build-san/*-junit.xml
+echo "== build (gcc, -Dwerror=true)"
+setup build -Dwerror=true && ninja -C build || exit 1
+echo "== tests: unit, fuzz replay, integration, mount"
+meson test -C build --print-errorlogs --suite unit --suite fuzz --suite integration \
+    --suite mount || status=1
+
+echo "== build with -Db_sanitize=address,undefined"
+setup build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false &&
+    ninja -C build-san || exit 1
+echo "== tests under ASan/UBSan: unit, fuzz replay, integration"
+ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:print_stacktrace=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0 \
+    meson test -C build-san --print-errorlogs --suite unit --suite fuzz --suite integration \
+    || status=1
+
+/usr/bin/python3 tests/summarize.py build build-san || status=1
+exit $status
