@@ -671,8 +671,10 @@ int main(int argc, char **argv)
 			g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
 		} else if ((!strcmp(argv[i], "-m") || !strcmp(argv[i], "-M")) && i + 1 < argc) {
 			uint16_t d = smb2_dialect_parse(argv[i + 1]);
-			if (!d)
-				return die(SF_EXIT_USAGE, "unknown dialect %s", argv[i + 1]);
+			if (!d) {
+				rc = die(SF_EXIT_USAGE, "unknown dialect %s", argv[i + 1]);
+				goto out;
+			}
 			if (argv[i][1] == 'm')
 				p.co.min_dialect = d;
 			else
@@ -680,37 +682,51 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			if ((rc = parse_opts(&p, argv[++i])))
-				return rc;
+				goto out;
 		} else if (argv[i][0] == '-') {
-			return usage();
+			{
+				rc = usage();
+				goto out;
+			}
 		} else if (npos < 3) {
 			pos[npos++] = argv[i];
 		} else {
-			return usage();
+			{
+				rc = usage();
+				goto out;
+			}
 		}
 	}
-	if (npos < 2)
-		return usage();
+	if (npos < 2) {
+		rc = usage();
+		goto out;
+	}
 	GError *err = NULL;
 	if (!sf_creds_from_env(p.creds, &err)) {
 		rc = die(SF_EXIT_USAGE, "%s", err->message);
 		g_error_free(err);
-		return rc;
+		goto out;
 	}
 	const char *cmd = pos[0];
 	const char *unc = !strcmp(cmd, "put") ? pos[2] : pos[1];
 	const char *local = !strcmp(cmd, "put") ? pos[1] : pos[2];
-	if (!unc || !parse_unc(&p, unc))
-		return die(SF_EXIT_USAGE, "bad UNC '%s' (want //host[:port]/share/path)",
-		           unc ? unc : "");
+	if (!unc || !parse_unc(&p, unc)) {
+		rc = die(SF_EXIT_USAGE, "bad UNC '%s' (want //host[:port]/share/path)",
+		         unc ? unc : "");
+		goto out;
+	}
 	if (!strcmp(cmd, "negotiate")) {
 		rc = cmd_negotiate(&p);
 		goto out;
 	}
-	if (!p.share)
-		return die(SF_EXIT_USAGE, "%s needs //host/share/path", cmd);
-	if ((!strcmp(cmd, "get") || !strcmp(cmd, "put")) && !local)
-		return usage();
+	if (!p.share) {
+		rc = die(SF_EXIT_USAGE, "%s needs //host/share/path", cmd);
+		goto out;
+	}
+	if ((!strcmp(cmd, "get") || !strcmp(cmd, "put")) && !local) {
+		rc = usage();
+		goto out;
+	}
 	p.co.host = p.host;
 	p.co.port = p.port;
 	p.co.share = p.share;
