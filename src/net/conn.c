@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CREDIT_RESERVE  2   /* kept back for control traffic */
 #define CREDIT_TARGET   512 /* how many we try to hold */
@@ -572,6 +573,27 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, bool encrypte
 	req_complete(r, h.status, pdu, len);
 }
 
+/* PDU dump mode: SMBFUSE_PDU_DUMP_DIR=DIR writes every response PDU
+ * received (after decryption) to DIR/<seq>-<COMMAND>.bin. Used to capture
+ * real server responses as fuzz seeds and test vectors; never on by
+ * default (it would write file contents to disk). */
+static void dump_pdu(const uint8_t *pdu, size_t len)
+{
+	static const char *dir;
+	static bool checked;
+	static unsigned seq;
+	if (!checked) {
+		dir = g_getenv("SMBFUSE_PDU_DUMP_DIR");
+		checked = true;
+	}
+	if (!dir || len < SMB2_HDR_LEN)
+		return;
+	char *path = g_strdup_printf("%s/%d-%04u-%s.bin", dir, (int)getpid(), seq++,
+				     smb2_command_name(sf_le16(pdu + SMB2_HDR_OFF_COMMAND)));
+	g_file_set_contents(path, (const char *)pdu, (gssize)len, NULL);
+	g_free(path);
+}
+
 /* One whole frame: plain SMB2 (possibly a compound) or a transform. */
 static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 {
@@ -621,6 +643,7 @@ static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 			           c->peer);
 			break;
 		}
+		dump_pdu(buf + off, next ? next : len - off);
 		handle_pdu(c, buf + off, next ? next : len - off, encrypted);
 		if (!next)
 			break;
