@@ -1,0 +1,795 @@
+/* fs.c - POSIX operations as SMB2 compounds (MS-SMB2 3.2.4.1.4): most
+ * operations are one round trip, CREATE + (QUERY_INFO | SET_INFO ...) +
+ * CLOSE, the later requests related to the CREATE's FileId. */
+#define G_LOG_DOMAIN "smbfuse-fs"
+
+#include "fs/fs.h"
+
+#include "proto/create.h"
+#include "proto/ntstatus.h"
+#include "proto/query.h"
+#include "proto/smb2.h"
+#include "util/bytes.h"
+#include "util/timeconv.h"
+#include "util/utf16.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+
+#define ALL_INFO_LEN 4096 /* FileAllInformation with a long name */
+
+struct sf_fs {
+	sf_tree *tree;
+	struct sf_fs_config cfg;
+	uint32_t max_read, max_write, max_transact;
+};
+
+sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
+{
+	sf_fs *fs = g_new0(sf_fs, 1);
+	fs->tree = sf_tree_ref(tree);
+	fs->cfg = *cfg;
+	const struct sf_negotiated *n = sf_conn_negotiated(sf_session_conn(sf_tree_session(tree)));
+	bool large =
+	        n->dialect > SMB2_DIALECT_0202 && (n->capabilities & SMB2_GLOBAL_CAP_LARGE_MTU);
+	uint32_t cap = large ? (1u << 20) : 65536;
+	fs->max_read = MIN(n->max_read, cap);
+	fs->max_write = MIN(n->max_write, cap);
+	fs->max_transact = MIN(n->max_transact, cap);
+	return fs;
+}
+
+void sf_fs_free(sf_fs *fs)
+{
+	if (!fs)
+		return;
+	sf_tree_unref(fs->tree);
+	g_free(fs);
+}
+
+uint32_t sf_fs_max_io(const sf_fs *fs, bool write)
+{
+	return write ? fs->max_write : fs->max_read;
+}
+
+int sf_fs_errno(uint32_t status)
+{
+	switch (status) {
+	case STATUS_SUCCESS:
+		return 0;
+	/* A lost or hostile connection is an I/O error to the application. */
+	case STATUS_CONNECTION_DISCONNECTED:
+	case STATUS_CONNECTION_RESET:
+	case STATUS_IO_TIMEOUT:
+	case STATUS_INVALID_NETWORK_RESPONSE:
+	case STATUS_NETWORK_NAME_DELETED:
+	case STATUS_USER_SESSION_DELETED:
+		return EIO;
+	case STATUS_OBJECT_NAME_INVALID:
+		return EINVAL;
+	default: {
+		int e = sf_ntstatus_to_errno(status);
+		return e > 0 ? e : EIO;
+	}
+	}
+}
+
+/* ---- compounds ------------------------------------------------------- */
+
+#define MAX_PARTS 5
+
+struct call;
+typedef void (*call_fn)(struct call *c);
+
+struct part {
+	struct call *c;
+	int i;
+};
+
+struct call {
+	sf_fs *fs;
+	int n, left;
+	uint32_t st[MAX_PARTS];
+	GBytes *pdu[MAX_PARTS];
+	struct part parts[MAX_PARTS];
+	call_fn done;
+	void *cb;   /* the caller's callback */
+	void *user; /* and its argument */
+};
+
+static void call_free(struct call *c)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->pdu[i])
+			g_bytes_unref(c->pdu[i]);
+	g_free(c);
+}
+
+static void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+{
+	struct part *p = user;
+	struct call *c = p->c;
+	c->st[p->i] = status;
+	c->pdu[p->i] = pdu ? g_bytes_new(pdu, len) : NULL;
+	if (--c->left == 0) {
+		c->done(c);
+		call_free(c);
+	}
+}
+
+static struct call *call_new(sf_fs *fs, call_fn done, void *cb, void *user)
+{
+	struct call *c = g_new0(struct call, 1);
+	c->fs = fs;
+	c->done = done;
+	c->cb = cb;
+	c->user = user;
+	return c;
+}
+
+/* Submit specs (bodies are copied by the connection, then freed here). */
+static void call_run(struct call *c, struct sf_req_spec *specs, int n)
+{
+	c->n = c->left = n;
+	for (int i = 0; i < n; i++) {
+		c->parts[i].c = c;
+		c->parts[i].i = i;
+		specs[i].done = part_done;
+		specs[i].user = &c->parts[i];
+	}
+	sf_tree_submit(c->fs->tree, specs, (size_t)n);
+	for (int i = 0; i < n; i++)
+		g_free((void *)specs[i].body);
+}
+
+/* The first failure in a compound (the CREATE's, usually). */
+static uint32_t call_status(const struct call *c)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->st[i] != STATUS_SUCCESS)
+			return c->st[i];
+	return STATUS_SUCCESS;
+}
+
+static const uint8_t *call_pdu(const struct call *c, int i, size_t *len)
+{
+	gsize n = 0;
+	const uint8_t *d = c->pdu[i] ? g_bytes_get_data(c->pdu[i], &n) : NULL;
+	*len = n;
+	return d;
+}
+
+/* ---- request builders ------------------------------------------------ */
+
+static bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
+                        uint32_t disposition, uint32_t options, int *err)
+{
+	size_t nlen, blen;
+	uint8_t *name = sf_path_to_smb(path, fs->cfg.mapposix, &nlen, err);
+	if (!name)
+		return false;
+	struct smb2_create_req q = {
+	        .desired_access = access,
+	        .file_attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
+	                                                           : FILE_ATTRIBUTE_NORMAL,
+	        .share_access = FILE_SHARE_ALL,
+	        .disposition = disposition,
+	        .options = options,
+	        .name = name,
+	        .name_len = nlen,
+	};
+	memset(s, 0, sizeof *s);
+	s->command = SMB2_CREATE;
+	s->body = smb2_create_req_encode(&q, &blen);
+	s->body_len = blen;
+	g_free(name);
+	return true;
+}
+
+static void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid)
+{
+	size_t blen;
+	memset(s, 0, sizeof *s);
+	s->command = SMB2_QUERY_INFO;
+	s->body = smb2_query_info_req_encode(fid, SMB2_0_INFO_FILE, FILE_ALL_INFORMATION,
+	                                     ALL_INFO_LEN, 0, &blen);
+	s->body_len = blen;
+	s->expect_rsp = ALL_INFO_LEN;
+}
+
+static void close_spec(struct sf_req_spec *s, struct smb2_fileid fid)
+{
+	size_t blen;
+	memset(s, 0, sizeof *s);
+	s->command = SMB2_CLOSE;
+	s->body = smb2_close_req_encode(fid, 0, &blen);
+	s->body_len = blen;
+	s->flags = SF_REQ_CONTROL;
+}
+
+static void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t cls,
+                          const uint8_t *buf, size_t len)
+{
+	size_t blen;
+	memset(s, 0, sizeof *s);
+	s->command = SMB2_SET_INFO;
+	s->body = smb2_set_info_req_encode(fid, SMB2_0_INFO_FILE, cls, buf, len, &blen);
+	s->body_len = blen;
+}
+
+/* ---- attributes -------------------------------------------------------- */
+
+static void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id,
+                    uint32_t nlink, struct stat *st)
+{
+	memset(st, 0, sizeof *st);
+	bool dir = t->attributes & FILE_ATTRIBUTE_DIRECTORY;
+	st->st_mode = dir ? (S_IFDIR | fs->cfg.dir_mode) : (S_IFREG | fs->cfg.file_mode);
+	if (!dir && (t->attributes & FILE_ATTRIBUTE_READONLY))
+		st->st_mode &= ~(mode_t)0222;
+	st->st_ino = file_id;
+	st->st_nlink = dir ? 2 : (nlink ? nlink : 1);
+	st->st_uid = fs->cfg.uid;
+	st->st_gid = fs->cfg.gid;
+	st->st_size = (off_t)t->end_of_file;
+	st->st_blksize = 65536;
+	st->st_blocks = (blkcnt_t)((t->allocation_size + 511) / 512);
+	st->st_atim = sf_filetime_to_timespec(t->last_access);
+	st->st_mtim = sf_filetime_to_timespec(t->last_write);
+	st->st_ctim = sf_filetime_to_timespec(t->change);
+}
+
+/* Decode the QUERY_INFO(FileAllInformation) part of a compound. */
+static int all_info_stat(const struct call *c, int i, struct stat *st)
+{
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, i, &len);
+	struct smb2_query_info_rsp q;
+	struct smb2_all_info a;
+	if (!pdu || smb2_query_info_rsp_decode(pdu, len, &q) != 0 ||
+	    smb2_all_info_decode(q.buf, q.buf_len, &a) != 0)
+		return EIO;
+	to_stat(c->fs, &a.t, a.file_id, a.nlink, st);
+	return 0;
+}
+
+/* ---- stat ------------------------------------------------------------ */
+
+static void stat_done(struct call *c)
+{
+	sf_fs_stat_fn cb = c->cb;
+	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
+	struct stat st;
+	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
+	cb(c->user, err, err ? NULL : &st);
+}
+
+void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
+{
+	struct sf_req_spec s[3];
+	int err = 0;
+	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0, &err)) {
+		cb(user, err, NULL);
+		return;
+	}
+	query_all_spec(&s[1], SMB2_FILEID_ANY);
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	call_run(call_new(fs, stat_done, cb, user), s, 3);
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+static void open_done(struct call *c)
+{
+	sf_fs_open_fn cb = c->cb;
+	uint32_t s = c->st[0];
+	if (s) {
+		/* The QUERY_INFO also failed, but nothing is open. */
+		cb(c->user, sf_fs_errno(s), NULL, NULL);
+		return;
+	}
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, 0, &len);
+	struct smb2_create_rsp cr;
+	struct stat st;
+	if (smb2_create_rsp_decode(pdu, len, &cr) != 0) {
+		cb(c->user, EIO, NULL, NULL);
+		return;
+	}
+	struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
+	h->fid = cr.fid;
+	h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
+	if (c->st[1] || all_info_stat(c, 1, &st) != 0)
+		to_stat(c->fs, &cr.t, 0, 1, &st);
+	cb(c->user, 0, h, &st);
+}
+
+void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
+{
+	uint32_t access = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
+	int acc = flags & O_ACCMODE;
+	if (acc == O_RDONLY || acc == O_RDWR)
+		access |= FILE_READ_DATA | FILE_READ_EA;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		access |=
+		        FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA;
+	uint32_t disp = FILE_OPEN;
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		disp = FILE_CREATE;
+	else if ((flags & O_CREAT) && (flags & O_TRUNC))
+		disp = FILE_OVERWRITE_IF;
+	else if (flags & O_CREAT)
+		disp = FILE_OPEN_IF;
+	else if (flags & O_TRUNC)
+		disp = FILE_OVERWRITE;
+	uint32_t options = (flags & O_DIRECTORY) ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE;
+	struct sf_req_spec s[2];
+	int err = 0;
+	if (!create_spec(fs, &s[0], path, access, disp, options, &err)) {
+		cb(user, err, NULL, NULL);
+		return;
+	}
+	/* A file created without write permission bits is read-only. */
+	if ((flags & O_CREAT) && !(mode & 0222)) /* FileAttributes at body offset 28 */
+		sf_put_le32((uint8_t *)s[0].body + 28,
+		            FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE);
+	query_all_spec(&s[1], SMB2_FILEID_ANY);
+	call_run(call_new(fs, open_done, cb, user), s, 2);
+}
+
+static void err_done(struct call *c)
+{
+	sf_fs_err_fn cb = c->cb;
+	if (cb) /* close-and-forget passes no callback */
+		cb(c->user, sf_fs_errno(call_status(c)));
+}
+
+void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
+{
+	struct sf_req_spec s;
+	close_spec(&s, h->fid);
+	g_free(h);
+	call_run(call_new(fs, err_done, cb, user), &s, 1);
+}
+
+void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
+{
+	size_t blen;
+	struct sf_req_spec s = {.command = SMB2_FLUSH};
+	s.body = smb2_flush_req_encode(h->fid, &blen);
+	s.body_len = blen;
+	call_run(call_new(fs, err_done, cb, user), &s, 1);
+}
+
+/* ---- read / write -------------------------------------------------------- */
+
+struct io_req {
+	void *cb, *user;
+	size_t len;
+};
+
+static void read_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+{
+	struct io_req *r = user;
+	sf_fs_data_fn cb = r->cb;
+	struct smb2_read_rsp rr;
+	if (status == STATUS_END_OF_FILE)
+		cb(r->user, 0, NULL, 0); /* reading at or past EOF: 0 bytes */
+	else if (status)
+		cb(r->user, sf_fs_errno(status), NULL, 0);
+	else if (smb2_read_rsp_decode(pdu, len, &rr) != 0 || rr.data_len > r->len)
+		cb(r->user, EIO, NULL, 0);
+	else
+		cb(r->user, 0, rr.data, rr.data_len);
+	g_free(r);
+}
+
+void sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size, sf_fs_data_fn cb,
+                void *user)
+{
+	struct io_req *r = g_new(struct io_req, 1);
+	r->cb = cb, r->user = user, r->len = MIN(size, fs->max_read);
+	size_t blen;
+	struct sf_req_spec s = {
+	        .command = SMB2_READ, .expect_rsp = r->len, .done = read_done, .user = r};
+	s.body = smb2_read_req_encode(h->fid, off, (uint32_t)r->len, &blen);
+	s.body_len = blen;
+	sf_tree_submit(fs->tree, &s, 1);
+	g_free((void *)s.body);
+}
+
+static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+{
+	struct io_req *r = user;
+	sf_fs_count_fn cb = r->cb;
+	struct smb2_write_rsp wr;
+	if (status)
+		cb(r->user, sf_fs_errno(status), 0);
+	else if (smb2_write_rsp_decode(pdu, len, &wr) != 0 || wr.count > r->len)
+		cb(r->user, EIO, 0);
+	else
+		cb(r->user, 0, wr.count);
+	g_free(r);
+}
+
+void sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data, size_t len,
+                 sf_fs_count_fn cb, void *user)
+{
+	struct io_req *r = g_new(struct io_req, 1);
+	r->cb = cb, r->user = user, r->len = MIN(len, fs->max_write);
+	size_t blen;
+	struct sf_req_spec s = {.command = SMB2_WRITE, .done = write_done, .user = r};
+	s.body = smb2_write_req_encode(h->fid, off, data, r->len, &blen);
+	s.body_len = blen;
+	sf_tree_submit(fs->tree, &s, 1);
+	g_free((void *)s.body);
+}
+
+/* ---- directories -------------------------------------------------------- */
+
+static void dirent_free(gpointer p)
+{
+	struct sf_fs_dirent *e = p;
+	g_free(e->name);
+	g_free(e);
+}
+
+/* Listing state: CREATE + QUERY_DIRECTORY, more QUERY_DIRECTORY until
+ * STATUS_NO_MORE_FILES, then CLOSE (always, also after an error). */
+struct rd {
+	sf_fs *fs;
+	struct smb2_fileid fid;
+	GPtrArray *entries;
+	int err;
+	sf_fs_dir_fn cb;
+	void *user;
+};
+
+/* Turn one QUERY_DIRECTORY response into entries; 0, or an errno. */
+static int collect_entries(struct rd *rd, const struct call *c, int i)
+{
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, i, &len);
+	struct smb2_query_directory_rsp q;
+	if (!pdu || smb2_query_directory_rsp_decode(pdu, len, &q) != 0)
+		return EIO;
+	size_t pos = 0;
+	struct smb2_dir_entry e;
+	int r;
+	while ((r = smb2_dir_entry_next(FILE_ID_BOTH_DIRECTORY_INFORMATION, q.buf, q.buf_len, &pos,
+	                                &e)) == 1) {
+		char *name = sf_name_from_smb(e.name, e.name_len, rd->fs->cfg.mapposix);
+		if (!name)
+			continue; /* ".", "..", or a name POSIX cannot show */
+		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
+		d->name = name;
+		to_stat(rd->fs, &e.t, e.file_id, 1, &d->st);
+		g_ptr_array_add(rd->entries, d);
+	}
+	return r < 0 ? EIO : 0;
+}
+
+static void rd_closed(struct call *c)
+{
+	struct rd *rd = c->cb;
+	if (rd->err) {
+		g_ptr_array_unref(rd->entries);
+		rd->cb(rd->user, rd->err, NULL);
+	} else {
+		rd->cb(rd->user, 0, rd->entries);
+	}
+	g_free(rd);
+}
+
+static void rd_close(struct rd *rd)
+{
+	struct sf_req_spec s;
+	close_spec(&s, rd->fid);
+	call_run(call_new(rd->fs, rd_closed, rd, NULL), &s, 1);
+}
+
+static void rd_more(struct call *c);
+
+static void rd_query(struct rd *rd)
+{
+	uint8_t star[2] = {'*', 0};
+	size_t blen;
+	uint32_t out = rd->fs->max_transact;
+	struct sf_req_spec s = {.command = SMB2_QUERY_DIRECTORY, .expect_rsp = out};
+	s.body = smb2_query_directory_req_encode(rd->fid, FILE_ID_BOTH_DIRECTORY_INFORMATION, 0,
+	                                         star, 2, out, &blen);
+	s.body_len = blen;
+	call_run(call_new(rd->fs, rd_more, rd, NULL), &s, 1);
+}
+
+/* One QUERY_DIRECTORY answer (index i of the call): next step. */
+static void rd_step(struct rd *rd, const struct call *c, int i)
+{
+	if (c->st[i] == STATUS_NO_MORE_FILES) {
+		rd_close(rd);
+		return;
+	}
+	rd->err = c->st[i] ? sf_fs_errno(c->st[i]) : collect_entries(rd, c, i);
+	if (rd->err)
+		rd_close(rd);
+	else
+		rd_query(rd);
+}
+
+static void rd_more(struct call *c)
+{
+	rd_step(c->cb, c, 0);
+}
+
+static void rd_first(struct call *c)
+{
+	struct rd *rd = c->cb;
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, 0, &len);
+	struct smb2_create_rsp cr;
+	if (c->st[0] || smb2_create_rsp_decode(pdu, len, &cr) != 0) {
+		rd->cb(rd->user, c->st[0] ? sf_fs_errno(c->st[0]) : EIO, NULL);
+		g_ptr_array_unref(rd->entries);
+		g_free(rd);
+		return;
+	}
+	rd->fid = cr.fid;
+	rd_step(rd, c, 1);
+}
+
+void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user)
+{
+	struct sf_req_spec s[2];
+	int err = 0;
+	if (!create_spec(fs, &s[0], path, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+	                 FILE_OPEN, FILE_DIRECTORY_FILE, &err)) {
+		cb(user, err, NULL);
+		return;
+	}
+	uint8_t star[2] = {'*', 0};
+	size_t blen;
+	uint32_t out = fs->max_transact;
+	memset(&s[1], 0, sizeof s[1]);
+	s[1].command = SMB2_QUERY_DIRECTORY;
+	s[1].expect_rsp = out;
+	s[1].body =
+	        smb2_query_directory_req_encode(SMB2_FILEID_ANY, FILE_ID_BOTH_DIRECTORY_INFORMATION,
+	                                        SMB2_RESTART_SCANS, star, 2, out, &blen);
+	s[1].body_len = blen;
+	struct rd *rd = g_new0(struct rd, 1);
+	rd->fs = fs;
+	rd->cb = cb;
+	rd->user = user;
+	rd->entries = g_ptr_array_new_with_free_func(dirent_free);
+	call_run(call_new(fs, rd_first, rd, NULL), s, 2);
+}
+
+/* ---- namespace ----------------------------------------------------------- */
+
+static void mkdir_done(struct call *c)
+{
+	sf_fs_stat_fn cb = c->cb;
+	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
+	struct stat st;
+	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
+	cb(c->user, err, err ? NULL : &st);
+}
+
+void sf_fs_mkdir(sf_fs *fs, const char *path, mode_t mode, sf_fs_stat_fn cb, void *user)
+{
+	struct sf_req_spec s[3];
+	int err = 0;
+	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_CREATE,
+	                 FILE_DIRECTORY_FILE, &err)) {
+		cb(user, err, NULL);
+		return;
+	}
+	query_all_spec(&s[1], SMB2_FILEID_ANY);
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	call_run(call_new(fs, mkdir_done, cb, user), s, 3);
+}
+
+/* Delete by setting FileDispositionInformation (MS-FSCC 2.4.11) rather
+ * than FILE_DELETE_ON_CLOSE at create: the server checks a directory for
+ * emptiness when the disposition is set (STATUS_DIRECTORY_NOT_EMPTY),
+ * Samba does not for the create option. The name goes away when the last
+ * handle closes, as with a POSIX unlink of an open file. */
+struct unlink_op {
+	char *path;
+	bool dir;
+	sf_fs_err_fn cb;
+	void *user;
+};
+
+static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly);
+
+static void unlink_done(struct call *c)
+{
+	struct unlink_op *u = c->cb;
+	uint32_t st = call_status(c);
+	/* POSIX unlinks read-only files; SMB refuses while the READONLY
+	 * attribute is set. Clear it and try once more. */
+	if (st == STATUS_CANNOT_DELETE && !u->dir && c->n == 3) {
+		unlink_submit(c->fs, u, true);
+		return;
+	}
+	u->cb(u->user, sf_fs_errno(st));
+	g_free(u->path);
+	g_free(u);
+}
+
+static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
+{
+	struct sf_req_spec s[4];
+	int n = 0, err = 0;
+	uint32_t access = DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE;
+	if (clear_readonly)
+		access |= FILE_WRITE_ATTRIBUTES;
+	if (!create_spec(fs, &s[n++], u->path, access, FILE_OPEN,
+	                 u->dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE, &err)) {
+		u->cb(u->user, err);
+		g_free(u->path);
+		g_free(u);
+		return;
+	}
+	if (clear_readonly) {
+		struct smb2_basic_info b = {.attributes = FILE_ATTRIBUTE_ARCHIVE};
+		uint8_t buf[40];
+		smb2_basic_info_encode(&b, buf);
+		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_BASIC_INFORMATION, buf, 40);
+	}
+	const uint8_t pending = 1;
+	set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_DISPOSITION_INFORMATION, &pending, 1);
+	close_spec(&s[n++], SMB2_FILEID_ANY);
+	call_run(call_new(fs, unlink_done, u, NULL), s, n);
+}
+
+void sf_fs_unlink(sf_fs *fs, const char *path, bool dir, sf_fs_err_fn cb, void *user)
+{
+	struct unlink_op *u = g_new(struct unlink_op, 1);
+	u->path = g_strdup(path);
+	u->dir = dir;
+	u->cb = cb;
+	u->user = user;
+	unlink_submit(fs, u, false);
+}
+
+static void fstat_done(struct call *c)
+{
+	sf_fs_stat_fn cb = c->cb;
+	struct stat st;
+	int err = c->st[0] ? sf_fs_errno(c->st[0]) : all_info_stat(c, 0, &st);
+	cb(c->user, err, err ? NULL : &st);
+}
+
+void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user)
+{
+	struct sf_req_spec s;
+	query_all_spec(&s, h->fid);
+	call_run(call_new(fs, fstat_done, cb, user), &s, 1);
+}
+
+void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
+                  void *user)
+{
+	struct sf_req_spec s[3];
+	int err = 0;
+	size_t nlen, ilen;
+	uint8_t *newname = sf_path_to_smb(to, fs->cfg.mapposix, &nlen, &err);
+	if (!newname || !create_spec(fs, &s[0], from, DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+	                             FILE_OPEN, 0, &err)) {
+		g_free(newname);
+		cb(user, err);
+		return;
+	}
+	uint8_t *info = smb2_rename_info_encode(replace, newname, nlen, &ilen);
+	set_info_spec(&s[1], SMB2_FILEID_ANY, FILE_RENAME_INFORMATION, info, ilen);
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	g_free(info);
+	g_free(newname);
+	call_run(call_new(fs, err_done, cb, user), s, 3);
+}
+
+/* ---- setattr -------------------------------------------------------- */
+
+static void setattr_done(struct call *c)
+{
+	sf_fs_stat_fn cb = c->cb;
+	uint32_t s = call_status(c);
+	struct stat st;
+	int err = s ? sf_fs_errno(s) : all_info_stat(c, c->n - 2, &st);
+	cb(c->user, err, err ? NULL : &st);
+}
+
+static uint64_t ft_of(struct timespec ts)
+{
+	return sf_timespec_to_filetime(ts);
+}
+
+void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
+                   const struct stat *st, sf_fs_stat_fn cb, void *user)
+{
+	struct sf_req_spec s[MAX_PARTS];
+	int n = 0, err = 0;
+	uint32_t access = FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
+	if (to_set & SF_SET_SIZE)
+		access |= FILE_WRITE_DATA;
+	if (!create_spec(fs, &s[n++], path, access, FILE_OPEN, 0, &err)) {
+		cb(user, err, NULL);
+		return;
+	}
+	if (to_set & SF_SET_SIZE) {
+		uint8_t eof[8];
+		sf_put_le64(eof, (uint64_t)st->st_size);
+		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_END_OF_FILE_INFORMATION, eof, 8);
+	}
+	if (to_set & (SF_SET_MODE | SF_SET_ATIME | SF_SET_MTIME)) {
+		/* Zero fields mean "leave unchanged" (MS-FSCC 2.4.7). */
+		struct smb2_basic_info b = {0};
+		if (to_set & SF_SET_ATIME)
+			b.last_access = ft_of(st->st_atim);
+		if (to_set & SF_SET_MTIME)
+			b.last_write = ft_of(st->st_mtim);
+		if ((to_set & SF_SET_MODE) && !S_ISDIR(st->st_mode))
+			b.attributes = (st->st_mode & 0222)
+			                       ? FILE_ATTRIBUTE_ARCHIVE
+			                       : FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE;
+		uint8_t buf[40];
+		smb2_basic_info_encode(&b, buf);
+		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_BASIC_INFORMATION, buf, 40);
+	}
+	query_all_spec(&s[n++], SMB2_FILEID_ANY);
+	close_spec(&s[n++], SMB2_FILEID_ANY);
+	(void)h;
+	call_run(call_new(fs, setattr_done, cb, user), s, n);
+}
+
+/* ---- statfs ------------------------------------------------------------ */
+
+static void statfs_done(struct call *c)
+{
+	sf_fs_statvfs_fn cb = c->cb;
+	uint32_t s = call_status(c);
+	if (s) {
+		cb(c->user, sf_fs_errno(s), NULL);
+		return;
+	}
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, 1, &len);
+	struct smb2_query_info_rsp q;
+	struct smb2_fs_full_size f;
+	if (smb2_query_info_rsp_decode(pdu, len, &q) != 0 ||
+	    smb2_fs_full_size_decode(q.buf, q.buf_len, &f) != 0) {
+		cb(c->user, EIO, NULL);
+		return;
+	}
+	struct statvfs sv = {0};
+	sv.f_bsize = sv.f_frsize = (unsigned long)f.sectors_per_unit * f.bytes_per_sector;
+	if (!sv.f_bsize)
+		sv.f_bsize = sv.f_frsize = 4096;
+	sv.f_blocks = f.total_units;
+	sv.f_bfree = f.actual_avail_units;
+	sv.f_bavail = f.caller_avail_units;
+	sv.f_namemax = 255;
+	cb(c->user, 0, &sv);
+}
+
+void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user)
+{
+	struct sf_req_spec s[3];
+	int err = 0;
+	if (!create_spec(fs, &s[0], "", FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0, &err)) {
+		cb(user, err, NULL);
+		return;
+	}
+	size_t blen;
+	memset(&s[1], 0, sizeof s[1]);
+	s[1].command = SMB2_QUERY_INFO;
+	s[1].body = smb2_query_info_req_encode(SMB2_FILEID_ANY, SMB2_0_INFO_FILESYSTEM,
+	                                       FILE_FS_FULL_SIZE_INFORMATION, 32, 0, &blen);
+	s[1].body_len = blen;
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	call_run(call_new(fs, statfs_done, cb, user), s, 3);
+}

@@ -1,0 +1,91 @@
+/* fs.h - POSIX file operations over an SMB tree.
+ *
+ * Every call is asynchronous: it submits SMB requests (usually one
+ * compound, so one round trip) and later calls its callback exactly once
+ * with 0 or a positive errno. NTSTATUS becomes errno here and only here,
+ * through sf_fs_errno() and the per-operation exceptions documented at
+ * each call. Paths are relative to the share root, '/' separated. */
+#ifndef SF_FS_FS_H
+#define SF_FS_FS_H
+
+#include "net/session.h"
+#include "proto/smb2.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+struct sf_fs_config {
+	uid_t uid;
+	gid_t gid;
+	mode_t file_mode; /* permission bits for files (0644) */
+	mode_t dir_mode;  /* and directories (0755) */
+	bool mapposix;    /* SFM mapping for names SMB cannot store */
+	bool readonly;
+};
+
+typedef struct sf_fs sf_fs;
+
+sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg);
+void sf_fs_free(sf_fs *fs);
+uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
+
+/* errno for an NTSTATUS (0 for success). */
+int sf_fs_errno(uint32_t status);
+
+/* An open file or directory. */
+struct sf_fs_handle {
+	struct smb2_fileid fid;
+	bool dir;
+};
+
+typedef void (*sf_fs_err_fn)(void *user, int err);
+typedef void (*sf_fs_stat_fn)(void *user, int err, const struct stat *st);
+typedef void (*sf_fs_open_fn)(void *user, int err, struct sf_fs_handle *h, const struct stat *st);
+typedef void (*sf_fs_data_fn)(void *user, int err, const uint8_t *data, size_t len);
+typedef void (*sf_fs_count_fn)(void *user, int err, size_t n);
+typedef void (*sf_fs_statvfs_fn)(void *user, int err, const struct statvfs *sv);
+
+struct sf_fs_dirent {
+	char *name;
+	struct stat st;
+};
+/* entries: a GPtrArray of struct sf_fs_dirent (freed by the caller with
+ * g_ptr_array_unref). Names from the server that are not valid
+ * (containing '/', NUL, ".", "..") are left out. */
+typedef void (*sf_fs_dir_fn)(void *user, int err, GPtrArray *entries);
+
+/* Attributes of a path: CREATE + QUERY_INFO(FileAllInformation) + CLOSE. */
+void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user);
+/* Attributes of an open file (also after its name was unlinked). */
+void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user);
+/* Open (and maybe create) a file. flags: O_ACCMODE, O_CREAT, O_EXCL,
+ * O_TRUNC, O_DIRECTORY. */
+void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user);
+void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* READ: a read at or past the end of the file is 0 bytes, not an error. */
+void sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size, sf_fs_data_fn cb,
+                void *user);
+void sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data, size_t len,
+                 sf_fs_count_fn cb, void *user);
+void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* Every entry of a directory (STATUS_NO_MORE_FILES ends the listing). */
+void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user);
+void sf_fs_mkdir(sf_fs *fs, const char *path, mode_t mode, sf_fs_stat_fn cb, void *user);
+void sf_fs_unlink(sf_fs *fs, const char *path, bool dir, sf_fs_err_fn cb, void *user);
+/* replace=false: fail with EEXIST when the target exists. */
+void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
+                  void *user);
+
+/* setattr: fields in `to_set` (FUSE_SET_ATTR_* style bits below). */
+#define SF_SET_SIZE  0x1
+#define SF_SET_MODE  0x2
+#define SF_SET_ATIME 0x4
+#define SF_SET_MTIME 0x8
+void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
+                   const struct stat *st, sf_fs_stat_fn cb, void *user);
+void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
+
+#endif

@@ -1,0 +1,655 @@
+/* ops.c - one sf_<op> per FUSE low-level operation. */
+#define G_LOG_DOMAIN "smbfuse-fuse"
+
+#include "fuse/ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static struct sf_fuse *ctx_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* Per-request state carried through the SMB callbacks. */
+struct op {
+	fuse_req_t req;
+	struct sf_fuse *f;
+	char *path;
+	char *path2;
+	struct fuse_file_info fi;
+	bool has_fi;
+	/* split I/O */
+	struct sf_fs_handle *h;
+	uint64_t off;
+	size_t size, done;
+	int parts, err;
+	uint8_t *buf;
+	size_t buf_len;
+};
+
+static struct op *op_new(fuse_req_t req, char *path)
+{
+	struct op *o = g_new0(struct op, 1);
+	o->req = req;
+	o->f = ctx_of(req);
+	o->path = path;
+	return o;
+}
+
+static void op_free(struct op *o)
+{
+	g_free(o->path);
+	g_free(o->path2);
+	g_free(o->buf);
+	g_free(o);
+}
+
+static void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid)
+{
+	if (!f->serverino || !st->st_ino)
+		st->st_ino = nodeid;
+}
+
+static void reply_entry(struct op *o, const struct stat *st)
+{
+	struct fuse_entry_param e = {0};
+	e.ino = sf_itable_lookup(o->f->inodes, o->path);
+	e.attr = *st;
+	fix_ino(o->f, &e.attr, e.ino);
+	e.attr_timeout = o->f->attr_timeout;
+	e.entry_timeout = o->f->entry_timeout;
+	if (o->has_fi) {
+		if (fuse_reply_create(o->req, &e, &o->fi) == -ENOENT) {
+			/* The kernel dropped the request: the handle is ours to close. */
+			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
+			            NULL);
+			sf_itable_forget(o->f->inodes, e.ino, 1);
+		}
+	} else if (fuse_reply_entry(o->req, &e) == -ENOENT) {
+		sf_itable_forget(o->f->inodes, e.ino, 1);
+	}
+}
+
+/* ---- lookup / getattr / setattr --------------------------------------- */
+
+static void lookup_done(void *user, int err, const struct stat *st)
+{
+	struct op *o = user;
+	if (err)
+		fuse_reply_err(o->req, err);
+	else
+		reply_entry(o, st);
+	op_free(o);
+}
+
+static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	char *path = sf_itable_child(ctx_of(req)->inodes, parent, name);
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct op *o = op_new(req, path);
+	sf_fs_stat(o->f->fs, path, lookup_done, o);
+}
+
+static void sf_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	sf_itable_forget(ctx_of(req)->inodes, ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void sf_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		sf_itable_forget(ctx_of(req)->inodes, forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+struct attr_op {
+	fuse_req_t req;
+	fuse_ino_t ino;
+};
+
+static void attr_done(void *user, int err, const struct stat *st)
+{
+	struct attr_op *a = user;
+	struct sf_fuse *f = ctx_of(a->req);
+	if (err) {
+		fuse_reply_err(a->req, err);
+	} else {
+		struct stat s = *st;
+		fix_ino(f, &s, a->ino);
+		fuse_reply_attr(a->req, &s, f->attr_timeout);
+	}
+	g_free(a);
+}
+
+static const char *path_of(fuse_req_t req, fuse_ino_t ino)
+{
+	return sf_itable_path(ctx_of(req)->inodes, ino);
+}
+
+static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	const char *p = path_of(req, ino);
+	/* fstat on an open file asks the handle: the name may be gone. */
+	bool by_handle = fi && fi->fh && !((struct sf_fs_handle *)(uintptr_t)fi->fh)->dir;
+	if (!p && !by_handle) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct attr_op *a = g_new(struct attr_op, 1);
+	a->req = req;
+	a->ino = ino;
+	if (by_handle)
+		sf_fs_fstat(ctx_of(req)->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, attr_done,
+		            a);
+	else
+		sf_fs_stat(ctx_of(req)->fs, p, attr_done, a);
+}
+
+static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                       struct fuse_file_info *fi)
+{
+	struct sf_fuse *f = ctx_of(req);
+	const char *p = path_of(req, ino);
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	unsigned set = 0;
+	struct stat st = *attr;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		set |= SF_SET_SIZE;
+	if (to_set & FUSE_SET_ATTR_MODE)
+		set |= SF_SET_MODE;
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW)) {
+		set |= SF_SET_ATIME;
+		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+			st.st_atim = now;
+	}
+	if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)) {
+		set |= SF_SET_MTIME;
+		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			st.st_mtim = now;
+	}
+	/* Ownership cannot be stored on a share without unix extensions;
+	 * it is fixed by uid=/gid=, so a chown to it is a no-op. */
+	struct attr_op *a = g_new(struct attr_op, 1);
+	a->req = req;
+	a->ino = ino;
+	if (!set) {
+		sf_fs_stat(f->fs, p, attr_done, a);
+		return;
+	}
+	sf_fs_setattr(f->fs, p, NULL, set, &st, attr_done, a);
+}
+
+/* ---- directories ---------------------------------------------------- */
+
+/* Starts with a handle marked dir, so fi->fh of a directory is never
+ * taken for an open file. */
+struct dir_state {
+	struct sf_fs_handle h;
+	char *path;
+	GPtrArray *entries; /* NULL until listed */
+};
+
+static void sf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	const char *p = path_of(req, ino);
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct dir_state *d = g_new0(struct dir_state, 1);
+	d->h.dir = true;
+	d->path = g_strdup(p);
+	fi->fh = (uintptr_t)d;
+	fuse_reply_open(req, fi);
+}
+
+static void sf_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dir_state *d = (struct dir_state *)(uintptr_t)fi->fh;
+	if (d->entries)
+		g_ptr_array_unref(d->entries);
+	g_free(d->path);
+	g_free(d);
+	fuse_reply_err(req, 0);
+}
+
+struct rd_op {
+	fuse_req_t req;
+	struct dir_state *d;
+	size_t size;
+	off_t off;
+	bool plus;
+};
+
+/* Entries 0 and 1 are "." and ".."; entry i+2 is entries[i]. */
+static void reply_dir(struct rd_op *r)
+{
+	struct sf_fuse *f = ctx_of(r->req);
+	char *buf = g_malloc(r->size);
+	size_t used = 0;
+	guint total = r->d->entries->len + 2;
+	for (off_t i = r->off; i < (off_t)total; i++) {
+		struct stat st = {0};
+		const char *name;
+		struct sf_fs_dirent *e = NULL;
+		if (i < 2) {
+			name = i == 0 ? "." : "..";
+			st.st_mode = S_IFDIR;
+		} else {
+			e = r->d->entries->pdata[i - 2];
+			name = e->name;
+			st = e->st;
+		}
+		size_t n;
+		if (r->plus) {
+			struct fuse_entry_param ep = {0};
+			ep.attr = st;
+			/* Size first: an entry that does not fit must not count a
+			 * lookup the kernel never sees. */
+			n = fuse_add_direntry_plus(r->req, NULL, 0, name, &ep, i + 1);
+			if (n > r->size - used)
+				break;
+			if (e) {
+				char *p = *r->d->path ? g_strconcat(r->d->path, "/", name, NULL)
+				                      : g_strdup(name);
+				ep.ino = sf_itable_lookup(f->inodes, p);
+				fix_ino(f, &ep.attr, ep.ino);
+				ep.attr_timeout = f->attr_timeout;
+				ep.entry_timeout = f->entry_timeout;
+				g_free(p);
+			}
+			n = fuse_add_direntry_plus(r->req, buf + used, r->size - used, name, &ep,
+			                           i + 1);
+		} else {
+			if (!st.st_ino)
+				st.st_ino = 1; /* "." and "..": d_ino must not be 0 */
+			n = fuse_add_direntry(r->req, buf + used, r->size - used, name, &st, i + 1);
+		}
+		if (n > r->size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(r->req, buf, used);
+	g_free(buf);
+}
+
+static void list_done(void *user, int err, GPtrArray *entries)
+{
+	struct rd_op *r = user;
+	if (err) {
+		fuse_reply_err(r->req, err);
+	} else {
+		r->d->entries = entries;
+		reply_dir(r);
+	}
+	g_free(r);
+}
+
+static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus)
+{
+	struct rd_op *r = g_new0(struct rd_op, 1);
+	r->req = req;
+	r->d = (struct dir_state *)(uintptr_t)fi->fh;
+	r->size = size;
+	r->off = off;
+	r->plus = plus;
+	if (off == 0 && r->d->entries) { /* rewinddir: list again */
+		g_ptr_array_unref(r->d->entries);
+		r->d->entries = NULL;
+	}
+	if (r->d->entries) {
+		reply_dir(r);
+		g_free(r);
+		return;
+	}
+	sf_fs_readdir(ctx_of(req)->fs, r->d->path, list_done, r);
+}
+
+static void sf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi)
+{
+	do_readdir(req, size, off, fi, false);
+}
+
+static void sf_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                           struct fuse_file_info *fi)
+{
+	do_readdir(req, size, off, fi, true);
+}
+
+static void mkdir_done(void *user, int err, const struct stat *st)
+{
+	lookup_done(user, err, st);
+}
+
+static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct sf_fuse *f = ctx_of(req);
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	char *path = sf_itable_child(f->inodes, parent, name);
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct op *o = op_new(req, path);
+	sf_fs_mkdir(f->fs, path, mode, mkdir_done, o);
+}
+
+static void remove_done(void *user, int err)
+{
+	struct op *o = user;
+	if (!err)
+		sf_itable_unlink(o->f->inodes, o->path);
+	fuse_reply_err(o->req, err);
+	op_free(o);
+}
+
+static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
+{
+	struct sf_fuse *f = ctx_of(req);
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	char *path = sf_itable_child(f->inodes, parent, name);
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct op *o = op_new(req, path);
+	sf_fs_unlink(f->fs, path, dir, remove_done, o);
+}
+
+static void sf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	do_remove(req, parent, name, false);
+}
+
+static void sf_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	do_remove(req, parent, name, true);
+}
+
+static void rename_done(void *user, int err)
+{
+	struct op *o = user;
+	if (!err)
+		sf_itable_rename(o->f->inodes, o->path, o->path2);
+	fuse_reply_err(o->req, err);
+	op_free(o);
+}
+
+static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                      const char *newname, unsigned int flags)
+{
+	struct sf_fuse *f = ctx_of(req);
+	if (flags & RENAME_EXCHANGE) {
+		fuse_reply_err(req, EINVAL); /* SMB has no atomic exchange */
+		return;
+	}
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	char *from = sf_itable_child(f->inodes, parent, name);
+	char *to = sf_itable_child(f->inodes, newparent, newname);
+	if (!from || !to) {
+		g_free(from);
+		g_free(to);
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct op *o = op_new(req, from);
+	o->path2 = to;
+	sf_fs_rename(f->fs, from, to, !(flags & RENAME_NOREPLACE), rename_done, o);
+}
+
+/* ---- files ---------------------------------------------------------- */
+
+static void set_cache_flags(struct sf_fuse *f, struct fuse_file_info *fi)
+{
+	fi->direct_io = f->direct_io;
+	fi->keep_cache = 0;
+}
+
+static void open_done(void *user, int err, struct sf_fs_handle *h, const struct stat *st)
+{
+	struct op *o = user;
+	if (err) {
+		fuse_reply_err(o->req, err);
+		op_free(o);
+		return;
+	}
+	o->fi.fh = (uintptr_t)h;
+	set_cache_flags(o->f, &o->fi);
+	if (o->has_fi) { /* create */
+		reply_entry(o, st);
+	} else if (fuse_reply_open(o->req, &o->fi) == -ENOENT) {
+		sf_fs_close(o->f->fs, h, NULL, NULL);
+	}
+	op_free(o);
+}
+
+static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sf_fuse *f = ctx_of(req);
+	const char *p = path_of(req, ino);
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (f->ro && (fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	struct op *o = op_new(req, g_strdup(p));
+	o->fi = *fi;
+	sf_fs_open(f->fs, p, fi->flags & (O_ACCMODE | O_TRUNC), 0, open_done, o);
+}
+
+static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                      struct fuse_file_info *fi)
+{
+	struct sf_fuse *f = ctx_of(req);
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	char *path = sf_itable_child(f->inodes, parent, name);
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct op *o = op_new(req, path);
+	o->fi = *fi;
+	o->has_fi = true;
+	sf_fs_open(f->fs, path, fi->flags | O_CREAT, mode, open_done, o);
+}
+
+static void close_done(void *user, int err)
+{
+	fuse_req_t req = user;
+	if (req)
+		fuse_reply_err(req, err);
+}
+
+static void sf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	sf_fs_close(ctx_of(req)->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, close_done, req);
+}
+
+static void sf_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	/* No write-behind yet: every write already reached the server. */
+	fuse_reply_err(req, 0);
+}
+
+static void sf_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	sf_fs_flush(ctx_of(req)->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, close_done, req);
+}
+
+/* Reads larger than the server's limit go out as several READs at once;
+ * the reply waits for all of them. A short part ends the data there. */
+struct rpart {
+	struct op *o;
+	size_t at, want;
+};
+
+static void read_part_done(void *user, int err, const uint8_t *data, size_t len)
+{
+	struct rpart *p = user;
+	struct op *o = p->o;
+	if (err && !o->err)
+		o->err = err;
+	if (!err) {
+		memcpy(o->buf + p->at, data, len);
+		if (len < p->want && p->at + len < o->buf_len)
+			o->buf_len = p->at + len; /* EOF inside this part */
+	}
+	g_free(p);
+	if (--o->parts == 0) {
+		if (o->err)
+			fuse_reply_err(o->req, o->err);
+		else
+			fuse_reply_buf(o->req, (const char *)o->buf, o->buf_len);
+		op_free(o);
+	}
+}
+
+static void sf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    struct fuse_file_info *fi)
+{
+	struct sf_fuse *f = ctx_of(req);
+	struct op *o = op_new(req, NULL);
+	o->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
+	o->buf = g_malloc(size ? size : 1);
+	o->buf_len = size;
+	size_t chunk = f->max_read;
+	o->parts = (int)((size + chunk - 1) / chunk);
+	if (!o->parts) {
+		fuse_reply_buf(req, NULL, 0);
+		op_free(o);
+		return;
+	}
+	for (size_t at = 0; at < size; at += chunk) {
+		struct rpart *p = g_new(struct rpart, 1);
+		p->o = o;
+		p->at = at;
+		p->want = MIN(chunk, size - at);
+		sf_fs_read(f->fs, o->h, (uint64_t)off + at, p->want, read_part_done, p);
+	}
+}
+
+static void write_part_done(void *user, int err, size_t n)
+{
+	struct op *o = user;
+	if (err && !o->err)
+		o->err = err;
+	o->done += n;
+	if (--o->parts == 0) {
+		if (o->err)
+			fuse_reply_err(o->req, o->err);
+		else
+			fuse_reply_write(o->req, o->done);
+		op_free(o);
+	}
+}
+
+static void sf_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                     struct fuse_file_info *fi)
+{
+	struct sf_fuse *f = ctx_of(req);
+	struct op *o = op_new(req, NULL);
+	o->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
+	size_t chunk = f->max_write;
+	o->parts = (int)((size + chunk - 1) / chunk);
+	if (!o->parts) {
+		fuse_reply_write(req, 0);
+		op_free(o);
+		return;
+	}
+	for (size_t at = 0; at < size; at += chunk)
+		sf_fs_write(f->fs, o->h, (uint64_t)off + at, buf + at, MIN(chunk, size - at),
+		            write_part_done, o);
+}
+
+/* ---- filesystem ------------------------------------------------------ */
+
+static void statfs_done(void *user, int err, const struct statvfs *sv)
+{
+	fuse_req_t req = user;
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_statfs(req, sv);
+}
+
+static void sf_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	sf_fs_statfs(ctx_of(req)->fs, statfs_done, req);
+}
+
+static void sf_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct sf_fuse *f = userdata;
+	/* Let the kernel send large writes; we split by the server's limit. */
+	conn->max_write = MAX(f->max_write, 128u * 1024);
+	if (conn->capable & FUSE_CAP_ASYNC_READ)
+		conn->want |= FUSE_CAP_ASYNC_READ;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* Without byte-range locks mapped yet, leave POSIX locking local. */
+	conn->want &= ~(unsigned)(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+}
+
+const struct fuse_lowlevel_ops sf_fuse_ops = {
+        .init = sf_init,
+        .lookup = sf_lookup,
+        .forget = sf_forget,
+        .forget_multi = sf_forget_multi,
+        .getattr = sf_getattr,
+        .setattr = sf_setattr,
+        .opendir = sf_opendir,
+        .readdir = sf_readdir,
+        .readdirplus = sf_readdirplus,
+        .releasedir = sf_releasedir,
+        .mkdir = sf_mkdir,
+        .unlink = sf_unlink,
+        .rmdir = sf_rmdir,
+        .rename = sf_rename,
+        .open = sf_open,
+        .create = sf_create,
+        .read = sf_read,
+        .write = sf_write,
+        .flush = sf_flush,
+        .fsync = sf_fsync,
+        .release = sf_release,
+        .statfs = sf_statfs,
+};

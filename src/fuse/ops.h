@@ -1,0 +1,25 @@
+/* ops.h - the FUSE low-level operations, mapped onto fs/. Each handler
+ * submits SMB requests and returns; the reply happens in the completion
+ * callback, exactly once per FUSE request. */
+#ifndef SF_FUSE_OPS_H
+#define SF_FUSE_OPS_H
+
+#define FUSE_USE_VERSION 35
+#include "fs/fs.h"
+#include "fuse/inode.h"
+
+#include <fuse_lowlevel.h>
+
+struct sf_fuse {
+	sf_fs *fs;
+	struct sf_itable *inodes;
+	double attr_timeout, entry_timeout;
+	bool serverino;
+	bool direct_io; /* cache=none */
+	bool ro;
+	uint32_t max_read, max_write;
+};
+
+extern const struct fuse_lowlevel_ops sf_fuse_ops;
+
+#endif

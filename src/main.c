@@ -1,0 +1,61 @@
+/* main.c - smbfuse, mount.smbfuse and mount.fuse.smbfuse are one binary;
+ * argv[0] only changes the name in messages. */
+#include "config.h"
+#include "mountctl.h"
+#include "net/client.h"
+#include "opts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Log lines go to stderr with the program's name; debug only when asked. */
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                   gpointer user)
+{
+	if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !g_getenv("G_MESSAGES_DEBUG"))
+		return G_LOG_WRITER_HANDLED;
+	char *line = g_log_writer_format_fields(level, fields, n, FALSE);
+	fprintf(stderr, "%s\n", line);
+	g_free(line);
+	return G_LOG_WRITER_HANDLED;
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s //server[:port]/share MOUNTPOINT [-o options] [-f] [-d]\n"
+	       "options (as mount.cifs): username=, domain=, credentials=FILE, port=, vers=,\n"
+	       "  sec=ntlmssp|none, guest, sign, nosign, seal, uid=, gid=, file_mode=,\n"
+	       "  dir_mode=, ro, rw, cache=strict|loose|none, actimeo=, rsize=, wsize=,\n"
+	       "  soft, hard, mapposix, serverino, noserverino, allow_other,\n"
+	       "  default_permissions, debug[=conn:session:fs:fuse]\n"
+	       "passwords: credentials=FILE (mode 0600), PASSWD_FD or PASSWD; never in options\n"
+	       "see smbfuse(8)\n",
+	       prog);
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	const char *prog = g_str_has_prefix(base, "mount.") ? "mount.smbfuse" : "smbfuse";
+	g_log_set_writer_func(log_writer, NULL, NULL);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(prog);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("smbfuse %s\n", SMBFUSE_VERSION);
+			return 0;
+		}
+	}
+	struct sf_config *cfg = sf_config_new();
+	GError *err = NULL;
+	if (!sf_config_parse(cfg, argc - 1, argv + 1, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err->message);
+		g_error_free(err);
+		sf_config_free(cfg);
+		return SF_EXIT_USAGE;
+	}
+	return sf_mount_main(cfg, prog);
+}

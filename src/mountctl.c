@@ -1,0 +1,282 @@
+/* mountctl.c - start-up, main loop and teardown of the smbfuse daemon.
+ *
+ * Order matters (see architecture.md, "Mount helper"): resolve, connect,
+ * authenticate and tree-connect FIRST, then mount, then detach. The
+ * process forks before connecting (forking after GIO started its resolver
+ * threads is not safe); the child does the work and reports "OK" or one
+ * error line back through a pipe, so the parent - what mount(8) and
+ * systemd wait for - exits with the real outcome. */
+#define G_LOG_DOMAIN "smbfuse"
+
+#include "mountctl.h"
+
+#include "fuse/ops.h"
+#include "net/client.h"
+#include "proto/ntstatus.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct mount_state {
+	const char *prog;
+	int report_fd; /* write end of the pipe to the waiting parent, or -1 */
+	struct sf_client *client;
+	struct sf_fuse ctx;
+	struct fuse_session *se;
+	struct fuse_buf buf;
+	GMainLoop *loop;
+	bool mounted;
+};
+
+/* Tell the waiting parent how start-up ended (or print it ourselves). */
+static void report(struct mount_state *m, int code, const char *msg)
+{
+	if (m->report_fd < 0) {
+		if (msg)
+			fprintf(stderr, "%s: %s\n", m->prog, msg);
+		return;
+	}
+	char *line = g_strdup_printf("%d\n%s", code, msg ? msg : "");
+	ssize_t left = (ssize_t)strlen(line);
+	const char *p = line;
+	while (left > 0) {
+		ssize_t w = write(m->report_fd, p, (size_t)left);
+		if (w <= 0)
+			break;
+		p += w;
+		left -= w;
+	}
+	g_free(line);
+	close(m->report_fd);
+	m->report_fd = -1;
+}
+
+/* The parent: wait for the child's verdict and exit with it. */
+static int wait_for_child(int fd, const char *prog)
+{
+	GString *s = g_string_new(NULL);
+	char b[512];
+	ssize_t n;
+	while ((n = read(fd, b, sizeof b)) > 0)
+		g_string_append_len(s, b, n);
+	close(fd);
+	if (!s->len) {
+		fprintf(stderr, "%s: the daemon exited during start-up\n", prog);
+		g_string_free(s, TRUE);
+		return SF_EXIT_IO;
+	}
+	char *nl = strchr(s->str, '\n');
+	int code = atoi(s->str);
+	if (nl && nl[1])
+		fprintf(stderr, "%s: %s\n", prog, nl + 1);
+	g_string_free(s, TRUE);
+	return code;
+}
+
+static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
+{
+	struct mount_state *m = p;
+	int r = fuse_session_receive_buf(m->se, &m->buf);
+	if (r == -EINTR || r == -EAGAIN)
+		return G_SOURCE_CONTINUE;
+	if (r <= 0) { /* unmounted (ENODEV) or the fd failed */
+		g_main_loop_quit(m->loop);
+		return G_SOURCE_REMOVE;
+	}
+	fuse_session_process_buf(m->se, &m->buf);
+	if (fuse_session_exited(m->se)) {
+		g_main_loop_quit(m->loop);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_signal(gpointer p)
+{
+	struct mount_state *m = p;
+	g_message("signal received: unmounting");
+	g_main_loop_quit(m->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static void setup_logging(const struct sf_config *cfg)
+{
+	if (!cfg->debug)
+		return;
+	/* debug=conn,fuse -> the matching log domains; all -> everything. */
+	if (!cfg->debug_list || !strcmp(cfg->debug_list, "all")) {
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+		return;
+	}
+	GString *d = g_string_new(NULL);
+	char **parts = g_strsplit(cfg->debug_list, ":", -1); /* ',' is the -o separator */
+	for (char **p = parts; *p; p++)
+		g_string_append_printf(d, "%ssmbfuse-%s", d->len ? " " : "", *p);
+	g_strfreev(parts);
+	g_setenv("G_MESSAGES_DEBUG", d->str, TRUE);
+	g_string_free(d, TRUE);
+}
+
+static int run(struct mount_state *m, struct sf_config *cfg)
+{
+	setup_logging(cfg);
+	struct sf_client_opts co = {
+	        .host = cfg->host,
+	        .port = cfg->port,
+	        .share = cfg->share,
+	        .min_dialect = cfg->min_dialect,
+	        .max_dialect = cfg->max_dialect,
+	        .auth = cfg->auth,
+	        .creds = cfg->creds,
+	        .nosign = cfg->nosign,
+	        .seal = cfg->seal,
+	        .timeout_ms = cfg->timeout_s * 1000,
+	};
+	char *why = NULL;
+	uint32_t st = sf_client_open(&co, NULL, &m->client, &why);
+	/* The password is no longer needed once the session is up. */
+	sf_creds_set(&cfg->creds->password, NULL);
+	if (st) {
+		report(m, sf_exit_for_status(st), why);
+		g_free(why);
+		return sf_exit_for_status(st);
+	}
+	struct sf_fs_config fc = {
+	        .uid = cfg->uid,
+	        .gid = cfg->gid,
+	        .file_mode = cfg->file_mode,
+	        .dir_mode = cfg->dir_mode,
+	        .mapposix = cfg->mapposix,
+	        .readonly = cfg->ro,
+	};
+	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	m->ctx.inodes = sf_itable_new();
+	m->ctx.attr_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acregmax;
+	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
+	m->ctx.serverino = cfg->serverino;
+	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
+	m->ctx.ro = cfg->ro;
+	m->ctx.max_read = sf_fs_max_io(m->ctx.fs, false);
+	m->ctx.max_write = sf_fs_max_io(m->ctx.fs, true);
+	if (cfg->rsize)
+		m->ctx.max_read = MIN(m->ctx.max_read, cfg->rsize);
+	if (cfg->wsize)
+		m->ctx.max_write = MIN(m->ctx.max_write, cfg->wsize);
+
+	char *fsname = g_strdup_printf("//%s/%s", cfg->host, cfg->share);
+	GString *mo = g_string_new(NULL);
+	g_string_append_printf(mo, "fsname=%s,subtype=smbfuse", fsname);
+	if (cfg->allow_other)
+		g_string_append(mo, ",allow_other");
+	if (cfg->default_permissions)
+		g_string_append(mo, ",default_permissions");
+	if (cfg->ro)
+		g_string_append(mo, ",ro");
+	char *argv[] = {(char *)m->prog, "-o", mo->str, NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	m->se = fuse_session_new(&args, &sf_fuse_ops, sizeof sf_fuse_ops, &m->ctx);
+	g_free(fsname);
+	if (!m->se) {
+		g_string_free(mo, TRUE);
+		report(m, SF_EXIT_IO, "cannot create the FUSE session");
+		return SF_EXIT_IO;
+	}
+	if (fuse_session_mount(m->se, cfg->mountpoint) != 0) {
+		g_string_free(mo, TRUE);
+		char *msg = g_strdup_printf("cannot mount on %s (is /dev/fuse usable? for "
+		                            "allow_other, user_allow_other in /etc/fuse.conf)",
+		                            cfg->mountpoint);
+		report(m, SF_EXIT_IO, msg);
+		g_free(msg);
+		return SF_EXIT_IO;
+	}
+	g_string_free(mo, TRUE);
+	m->mounted = true;
+	report(m, 0, NULL);
+	if (!cfg->foreground) {
+		/* Detached: nothing of the terminal stays open. */
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			if (!cfg->debug)
+				dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
+		if (chdir("/") != 0)
+			g_warning("chdir /: %s", g_strerror(errno));
+	}
+	m->loop = g_main_loop_new(NULL, FALSE);
+	g_unix_fd_add(fuse_session_fd(m->se), G_IO_IN, on_fuse_input, m);
+	g_unix_signal_add(SIGTERM, on_signal, m);
+	g_unix_signal_add(SIGINT, on_signal, m);
+	g_unix_signal_add(SIGHUP, on_signal, m);
+	g_main_loop_run(m->loop);
+	return 0;
+}
+
+static void teardown(struct mount_state *m)
+{
+	if (m->se) {
+		if (m->mounted)
+			fuse_session_unmount(m->se);
+		fuse_session_destroy(m->se);
+	}
+	free(m->buf.mem);
+	sf_fs_free(m->ctx.fs);
+	sf_itable_free(m->ctx.inodes);
+	sf_client_close(m->client); /* tree disconnect, logoff */
+	if (m->loop)
+		g_main_loop_unref(m->loop);
+}
+
+int sf_mount_main(struct sf_config *cfg, const char *prog)
+{
+	struct mount_state m = {.prog = prog, .report_fd = -1};
+	GError *err = NULL;
+	if (!sf_creds_from_env(cfg->creds, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err->message);
+		g_error_free(err);
+		return SF_EXIT_USAGE;
+	}
+	struct stat sb;
+	if (stat(cfg->mountpoint, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "%s: mount point %s: %s\n", prog, cfg->mountpoint,
+		        errno && !S_ISDIR(sb.st_mode) ? g_strerror(errno) : "not a directory");
+		return SF_EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!cfg->foreground) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) != 0) {
+			fprintf(stderr, "%s: pipe: %s\n", prog, g_strerror(errno));
+			return SF_EXIT_IO;
+		}
+		pid_t pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "%s: fork: %s\n", prog, g_strerror(errno));
+			return SF_EXIT_IO;
+		}
+		if (pid > 0) {
+			close(p[1]);
+			sf_config_free(cfg); /* the child has its own copy of the secrets */
+			return wait_for_child(p[0], prog);
+		}
+		close(p[0]);
+		setsid();
+		m.report_fd = p[1];
+	}
+	int rc = run(&m, cfg);
+	if (m.report_fd >= 0)
+		report(&m, rc ? rc : SF_EXIT_IO, "start-up failed");
+	teardown(&m);
+	sf_config_free(cfg);
+	return rc;
+}

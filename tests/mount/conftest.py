@@ -1,0 +1,123 @@
+"""Fixtures for the mount suite: a real smbd, and smbfuse mounting it
+through FUSE (foreground daemon in its own process group; stderr scanned
+for warnings and sanitizer reports at teardown; unmount must succeed)."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lib"))
+
+from harness import binary  # noqa: E402
+from smbserver import SmbServer  # noqa: E402
+
+BAD_STDERR = ("AddressSanitizer", "runtime error", "LeakSanitizer", "CRITICAL", "GLib-WARNING",
+              "GLib-GIO-WARNING", "-WARNING **")
+
+
+def is_mounted(path):
+    path = os.path.realpath(path)
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
+
+
+class Mount:
+    def __init__(self, server, share="share", opts="", extra_env=None):
+        self.server = server
+        self.dir = tempfile.mkdtemp(prefix="mnt.", dir="/tmp/smbfuse-test")
+        self.cred = server.credentials_file()
+        self.opts = f"credentials={self.cred}" + (f",{opts}" if opts else "")
+        self.share = share
+        self.env = dict(os.environ, **(extra_env or {}))
+        self.env.pop("PASSWD", None)
+        self.errfile = tempfile.TemporaryFile(mode="w+")
+        self.proc = None
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(
+            [binary("smbfuse"), f"//127.0.0.1:{self.server.port}/{self.share}", self.dir, "-f",
+             "-o", self.opts],
+            stdout=subprocess.DEVNULL, stderr=self.errfile, env=self.env,
+            start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if is_mounted(self.dir):
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"mount did not appear: {self.stderr()}")
+
+    def stderr(self):
+        self.errfile.seek(0)
+        return self.errfile.read()
+
+    def path(self, *p):
+        return os.path.join(self.dir, *p)
+
+    def backing(self, *p):
+        return os.path.join(self.server.share_path(self.share), *p)
+
+    def stop(self, check=True):
+        if self.proc is None:
+            return
+        if is_mounted(self.dir):
+            r = subprocess.run(["fusermount3", "-u", self.dir], capture_output=True, text=True)
+            if check:
+                assert r.returncode == 0, r.stderr
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+            if check:
+                pytest.fail("smbfuse did not exit after unmount")
+        try:
+            os.killpg(self.proc.pid, 9)  # nothing of ours may linger
+        except ProcessLookupError:
+            pass
+        if is_mounted(self.dir):
+            subprocess.run(["fusermount3", "-uz", self.dir])
+        err = self.stderr()
+        self.proc = None
+        if check:
+            for bad in BAD_STDERR:
+                assert bad not in err, err
+            assert self.exit_code in (0, None), err
+
+    @property
+    def exit_code(self):
+        return self.proc.returncode if self.proc else None
+
+
+@pytest.fixture(scope="session")
+def server():
+    s = SmbServer(name="mounttests").start()
+    yield s
+    s.stop()
+
+
+# The mount suite runs on 2.1, 3.1.1, and 3.1.1 with encryption.
+@pytest.fixture(scope="module", params=["vers=2.1", "vers=3.1.1", "vers=3.1.1,seal"])
+def mnt(request, server):
+    m = Mount(server, opts=request.param).start()
+    yield m
+    m.stop()
+
+
+@pytest.fixture
+def fresh_mount(server):
+    made = []
+
+    def make(**kw):
+        m = Mount(server, **kw)
+        made.append(m)
+        return m
+    yield make
+    for m in made:
+        m.stop(check=False)

@@ -1,0 +1,177 @@
+"""Issue 4: start-up failures, read-only shares, server loss, crash
+recovery and secrets."""
+
+import errno
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import Mount, is_mounted
+from harness import binary, run
+from smbserver import SmbServer
+
+
+def mount_cmd(server, mountpoint, opts, share="share"):
+    return [binary("smbfuse"), f"//127.0.0.1:{server.port}/{share}", mountpoint, "-o", opts]
+
+
+def one_line(r, code=None):
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode != 0
+    if code is not None:
+        assert r.returncode == code, r.stderr
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def mp(tmp_path):
+    d = tmp_path / "m"
+    d.mkdir()
+    yield str(d)
+    if is_mounted(str(d)):
+        subprocess.run(["fusermount3", "-uz", str(d)])
+
+
+def test_wrong_password(server, mp):
+    c = server.credentials_file(password="nope")
+    line = one_line(run(mount_cmd(server, mp, f"credentials={c}"), timeout=30), 5)
+    assert "STATUS_LOGON_FAILURE" in line
+    assert not is_mounted(mp)
+
+
+def test_unknown_share(server, mp):
+    c = server.credentials_file()
+    line = one_line(run(mount_cmd(server, mp, f"credentials={c}", "nosuch"), timeout=30), 6)
+    assert "STATUS_BAD_NETWORK_NAME" in line
+
+
+def test_refused_port_and_unreachable(server, mp):
+    c = server.credentials_file()
+    r = run([binary("smbfuse"), "//127.0.0.1:1/share", mp, "-o", f"credentials={c}"],
+            timeout=30)
+    assert "refused" in one_line(r, 2)
+    r = run([binary("smbfuse"), "//nonexistent.invalid/share", mp, "-o",
+             f"credentials={c},timeout=5"], timeout=60)
+    one_line(r, 2)
+
+
+def test_missing_mountpoint(server):
+    c = server.credentials_file()
+    line = one_line(run(mount_cmd(server, "/tmp/smbfuse-no-such-dir", f"credentials={c}"),
+                        timeout=30), 1)
+    assert "No such file or directory" in line
+
+
+def test_unknown_option_and_password_option(server, mp):
+    c = server.credentials_file()
+    assert "unknown option 'frobnicate'" in one_line(
+        run(mount_cmd(server, mp, f"credentials={c},frobnicate"), timeout=30), 1)
+    assert "refusing a password" in one_line(
+        run(mount_cmd(server, mp, "username=smbtest,password=TestPass123"), timeout=30), 1)
+
+
+def test_group_readable_credentials_refused(server, mp):
+    c = server.credentials_file()
+    os.chmod(c, 0o644)
+    assert "group or others" in one_line(run(mount_cmd(server, mp, f"credentials={c}"),
+                                             timeout=30), 1)
+
+
+def test_daemon_mode_and_fstab_noise(server, mp):
+    c = server.credentials_file()
+    r = run(mount_cmd(server, mp, f"credentials={c},_netdev,nofail,noauto,x-systemd.automount,"
+                                  "defaults,comment=x"), timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert is_mounted(mp)
+    with open("/proc/self/mountinfo") as f:
+        line = next(l for l in f if l.split()[4] == os.path.realpath(mp))
+    assert "fuse.smbfuse" in line and f"//127.0.0.1/share" in line
+    assert subprocess.run(["fusermount3", "-u", mp]).returncode == 0
+
+
+def test_readonly_share_writes_fail_cleanly(server):
+    m = Mount(server, share="readonly").start()
+    try:
+        assert open(m.path("hello.txt")).read() == "hello from readonly\n"
+        for action in (lambda: open(m.path("new"), "w"),
+                       lambda: open(m.path("hello.txt"), "a"),
+                       lambda: os.mkdir(m.path("dir")),
+                       lambda: os.unlink(m.path("hello.txt"))):
+            with pytest.raises(OSError) as e:
+                action()
+            assert e.value.errno in (errno.EROFS, errno.EACCES), e.value
+    finally:
+        m.stop()
+
+
+def test_ro_option(server):
+    m = Mount(server, opts="ro").start()
+    try:
+        with pytest.raises(OSError) as e:
+            open(m.path("x"), "w")
+        assert e.value.errno == errno.EROFS
+    finally:
+        m.stop()
+
+
+def test_server_stopped_gives_eio(tmp_path):
+    s = SmbServer(name="dying").start()
+    m = Mount(s, opts="timeout=5").start()
+    try:
+        with open(m.path("f"), "w") as f:
+            f.write("x")
+        s.stop(remove=False)
+        t0 = time.monotonic()
+        with pytest.raises(OSError) as e:
+            os.listdir(m.path())
+            open(m.path("f")).read()
+            os.stat(m.path("other"))
+        assert e.value.errno == errno.EIO
+        assert time.monotonic() - t0 < 15
+    finally:
+        m.stop(check=False)
+        s.stop()
+
+
+def test_kill9_then_fusermount_then_remount(server):
+    m = Mount(server).start()
+    os.killpg(m.proc.pid, signal.SIGKILL)
+    m.proc.wait()
+    r = subprocess.run(["fusermount3", "-u", m.dir], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert not is_mounted(m.dir)
+    m2 = Mount(server)
+    m2.dir = m.dir
+    m2.start()
+    try:
+        assert os.path.isdir(m2.path())
+        os.listdir(m2.path())
+    finally:
+        m2.stop()
+
+
+def test_password_not_in_cmdline_or_environ(server, tmp_path):
+    secret = "TestPass123"
+    d = tmp_path / "m"
+    d.mkdir()
+    env = dict(os.environ, PASSWD=secret)
+    p = subprocess.Popen([binary("smbfuse"), f"//127.0.0.1:{server.port}/share", str(d), "-f",
+                          "-o", "username=smbtest"], env=env, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not is_mounted(str(d)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert is_mounted(str(d))
+        for f in ("cmdline", "environ"):
+            with open(f"/proc/{p.pid}/{f}", "rb") as fh:
+                assert secret.encode() not in fh.read(), f
+        ps = subprocess.run(["ps", "axww", "-o", "args"], capture_output=True, text=True).stdout
+        assert secret not in ps
+    finally:
+        subprocess.run(["fusermount3", "-u", str(d)])
+        p.wait(20)
