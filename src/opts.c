@@ -76,7 +76,7 @@ bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err)
 	c->unc = g_strdup(unc);
 	c->host = g_strdup(host);
 	c->share = g_strdup(share);
-	if (port)
+	if (port && !c->port) /* an explicit port= option wins */
 		c->port = (uint16_t)atoi(port);
 	g_free(s);
 	return true;
