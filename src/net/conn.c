@@ -589,7 +589,7 @@ static void dump_pdu(const uint8_t *pdu, size_t len)
 	if (!dir || len < SMB2_HDR_LEN)
 		return;
 	char *path = g_strdup_printf("%s/%d-%04u-%s.bin", dir, (int)getpid(), seq++,
-				     smb2_command_name(sf_le16(pdu + SMB2_HDR_OFF_COMMAND)));
+	                             smb2_command_name(sf_le16(pdu + SMB2_HDR_OFF_COMMAND)));
 	g_file_set_contents(path, (const char *)pdu, (gssize)len, NULL);
 	g_free(path);
 }
