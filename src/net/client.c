@@ -109,6 +109,55 @@ static void on_session(sf_session *s, uint32_t status, const char *why, void *us
 	sf_tree_connect(s, op->o->share, on_tree, op);
 }
 
+struct neg_wait {
+	bool done;
+	uint32_t status;
+};
+
+static void neg_ready(sf_conn *c, uint32_t status, const char *why, void *user)
+{
+	struct neg_wait *w = user;
+	w->done = true;
+	w->status = status;
+}
+
+char *sf_client_explain_dialects(const char *host, uint16_t port, uint16_t lo, uint16_t hi,
+                                 unsigned timeout_ms, GMainContext *ctx)
+{
+	/* Negotiate once more with everything we know, purely to name what the
+	 * server speaks; this connection is closed right after. */
+	struct neg_wait w = {0};
+	struct sf_conn_opts co = {.host = (char *)host,
+	                          .port = port,
+	                          .min_dialect = SMB2_DIALECT_0202,
+	                          .max_dialect = SMB2_DIALECT_0311,
+	                          .timeout_ms = timeout_ms ? timeout_ms : 10000};
+	sf_conn *c = sf_conn_new(&co, ctx, neg_ready, &w);
+	while (!w.done)
+		g_main_context_iteration(ctx, TRUE);
+	char *msg = NULL;
+	if (!w.status) {
+		uint16_t d = sf_conn_negotiated(c)->dialect;
+		char los[8], his[8];
+		g_strlcpy(los, smb2_dialect_name(lo), sizeof los);
+		g_strlcpy(his, smb2_dialect_name(hi), sizeof his);
+		if (d < SMB2_DIALECT_0300 && lo >= SMB2_DIALECT_0300)
+			msg = g_strdup_printf(
+			        "server %s offers nothing newer than SMB %s; allowed range is "
+			        "%s-%s "
+			        "(vers=%s allows it, but a downgrade to 2.x cannot be detected)",
+			        sf_conn_peer(c), smb2_dialect_name(d), los, his,
+			        smb2_dialect_name(d));
+		else
+			msg = g_strdup_printf("server %s speaks SMB %s; allowed range is %s-%s "
+			                      "(vers= widens it)",
+			                      sf_conn_peer(c), smb2_dialect_name(d), los, his);
+	}
+	sf_conn_close(c, STATUS_CONNECTION_DISCONNECTED);
+	sf_conn_unref(c);
+	return msg;
+}
+
 static void on_conn(sf_conn *c, uint32_t status, const char *why, void *user)
 {
 	struct opener *op = user;
@@ -145,6 +194,16 @@ uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struc
 	op.cl->conn = sf_conn_new(&co, op.cl->ctx, on_conn, &op);
 	while (!op.done)
 		g_main_context_iteration(op.cl->ctx, TRUE);
+	if (op.status == STATUS_NOT_SUPPORTED) {
+		char *better = sf_client_explain_dialects(
+		        o->host, o->port, o->min_dialect ? o->min_dialect : SMB2_DIALECT_0300,
+		        o->max_dialect ? o->max_dialect : SMB2_DIALECT_0311, o->timeout_ms,
+		        op.cl->ctx);
+		if (better) {
+			g_free(op.why);
+			op.why = better;
+		}
+	}
 	if (op.status) {
 		*why = op.why;
 		sf_client_close(op.cl);

@@ -49,6 +49,11 @@ enum sf_exit sf_exit_for_status(uint32_t status);
  * explanation. share may be NULL to stop after authentication. */
 uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struct sf_client **out,
                         char **why);
+/* After a NEGOTIATE found no dialect in [lo, hi]: learn what the server
+ * speaks and say it in one line (g_free), or NULL if that failed too. */
+char *sf_client_explain_dialects(const char *host, uint16_t port, uint16_t lo, uint16_t hi,
+                                 unsigned timeout_ms, GMainContext *ctx);
+
 /* Tree disconnect, logoff and close, waiting (bounded) for the answers. */
 void sf_client_close(struct sf_client *c);
 

@@ -222,22 +222,10 @@ static int cmd_negotiate(struct probe *p)
 	struct neg_wait w = {0};
 	sf_conn *c = negotiate_only(p, lo, hi, &w);
 	if (w.status == STATUS_NOT_SUPPORTED) {
-		/* Learn what the server does speak, purely to say it. */
-		struct neg_wait w2 = {0};
-		sf_conn *c2 = negotiate_only(p, SMB2_DIALECT_0202, SMB2_DIALECT_0311, &w2);
-		int rc;
-		if (!w2.status) {
-			rc = die(
-			        SF_EXIT_DIALECT,
-			        "server %s speaks SMB %s; allowed range is %s-%s (vers= widens it)",
-			        sf_conn_peer(c2),
-			        smb2_dialect_name(sf_conn_negotiated(c2)->dialect),
-			        smb2_dialect_name(lo), smb2_dialect_name(hi));
-		} else {
-			rc = die(SF_EXIT_DIALECT, "%s", w.why);
-		}
-		g_free(w2.why);
-		sf_conn_unref(c2);
+		char *msg = sf_client_explain_dialects(p->host, p->port, lo, hi, p->co.timeout_ms,
+		                                       NULL);
+		int rc = die(SF_EXIT_DIALECT, "%s", msg ? msg : w.why);
+		g_free(msg);
 		g_free(w.why);
 		sf_conn_unref(c);
 		return rc;

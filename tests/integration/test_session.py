@@ -189,3 +189,12 @@ def test_password_never_in_logs_argv_or_env(server, tmp_path):
     subprocess.run(["smbpasswd", "-c", server.conf, "-s", "-a", "alice"],
                    input="AlicePass1\nAlicePass1\n", text=True, check=True,
                    env=dict(os.environ, _NO_WINBINDD="1"), capture_output=True)
+
+
+def test_server_offering_only_smb2_says_so(servers):
+    s = servers.get("SMB2_10")
+    c = s.credentials_file()
+    r = probe("ls", s.unc(), "-o", f"credentials={c}")
+    one_line_error(r, 4, "offers nothing newer than SMB 2.1", "vers=2.1")
+    # ... and vers=2.1 then works.
+    assert probe("ls", s.unc(), "-o", f"credentials={c},vers=2.1").returncode == 0
