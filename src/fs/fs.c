@@ -5,6 +5,8 @@
 
 #include "fs/fs.h"
 
+#include "fs/call.h"
+
 #include "proto/create.h"
 #include "proto/ntstatus.h"
 #include "proto/query.h"
@@ -19,12 +21,6 @@
 #include <time.h>
 
 #define ALL_INFO_LEN 4096 /* FileAllInformation with a long name */
-
-struct sf_fs {
-	sf_tree *tree;
-	struct sf_fs_config cfg;
-	uint32_t max_read, max_write, max_transact;
-};
 
 sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 {
@@ -78,28 +74,9 @@ int sf_fs_errno(uint32_t status)
 
 /* ---- compounds ------------------------------------------------------- */
 
-#define MAX_PARTS 5
+/* Compound plumbing: see fs/call.h. */
 
-struct call;
-typedef void (*call_fn)(struct call *c);
-
-struct part {
-	struct call *c;
-	int i;
-};
-
-struct call {
-	sf_fs *fs;
-	int n, left;
-	uint32_t st[MAX_PARTS];
-	GBytes *pdu[MAX_PARTS];
-	struct part parts[MAX_PARTS];
-	call_fn done;
-	void *cb;   /* the caller's callback */
-	void *user; /* and its argument */
-};
-
-static void call_free(struct call *c)
+void call_free(struct call *c)
 {
 	for (int i = 0; i < c->n; i++)
 		if (c->pdu[i])
@@ -107,7 +84,7 @@ static void call_free(struct call *c)
 	g_free(c);
 }
 
-static void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 {
 	struct part *p = user;
 	struct call *c = p->c;
@@ -119,7 +96,7 @@ static void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 	}
 }
 
-static struct call *call_new(sf_fs *fs, call_fn done, void *cb, void *user)
+struct call *call_new(sf_fs *fs, call_fn done, void *cb, void *user)
 {
 	struct call *c = g_new0(struct call, 1);
 	c->fs = fs;
@@ -130,7 +107,7 @@ static struct call *call_new(sf_fs *fs, call_fn done, void *cb, void *user)
 }
 
 /* Submit specs (bodies are copied by the connection, then freed here). */
-static void call_run(struct call *c, struct sf_req_spec *specs, int n)
+void call_run(struct call *c, struct sf_req_spec *specs, int n)
 {
 	c->n = c->left = n;
 	for (int i = 0; i < n; i++) {
@@ -145,7 +122,7 @@ static void call_run(struct call *c, struct sf_req_spec *specs, int n)
 }
 
 /* The first failure in a compound (the CREATE's, usually). */
-static uint32_t call_status(const struct call *c)
+uint32_t call_status(const struct call *c)
 {
 	for (int i = 0; i < c->n; i++)
 		if (c->st[i] != STATUS_SUCCESS)
@@ -153,7 +130,7 @@ static uint32_t call_status(const struct call *c)
 	return STATUS_SUCCESS;
 }
 
-static const uint8_t *call_pdu(const struct call *c, int i, size_t *len)
+const uint8_t *call_pdu(const struct call *c, int i, size_t *len)
 {
 	gsize n = 0;
 	const uint8_t *d = c->pdu[i] ? g_bytes_get_data(c->pdu[i], &n) : NULL;
@@ -163,8 +140,8 @@ static const uint8_t *call_pdu(const struct call *c, int i, size_t *len)
 
 /* ---- request builders ------------------------------------------------ */
 
-static bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
-                        uint32_t disposition, uint32_t options, int *err)
+bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
+                 uint32_t disposition, uint32_t options, int *err)
 {
 	size_t nlen, blen;
 	uint8_t *name = sf_path_to_smb(path, fs->cfg.mapposix, &nlen, err);
@@ -188,7 +165,7 @@ static bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint
 	return true;
 }
 
-static void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid)
+void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid)
 {
 	size_t blen;
 	memset(s, 0, sizeof *s);
@@ -199,7 +176,7 @@ static void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid)
 	s->expect_rsp = ALL_INFO_LEN;
 }
 
-static void close_spec(struct sf_req_spec *s, struct smb2_fileid fid)
+void close_spec(struct sf_req_spec *s, struct smb2_fileid fid)
 {
 	size_t blen;
 	memset(s, 0, sizeof *s);
@@ -209,8 +186,8 @@ static void close_spec(struct sf_req_spec *s, struct smb2_fileid fid)
 	s->flags = SF_REQ_CONTROL;
 }
 
-static void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t cls,
-                          const uint8_t *buf, size_t len)
+void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t cls, const uint8_t *buf,
+                   size_t len)
 {
 	size_t blen;
 	memset(s, 0, sizeof *s);
@@ -221,8 +198,8 @@ static void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t
 
 /* ---- attributes -------------------------------------------------------- */
 
-static void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id,
-                    uint32_t nlink, struct stat *st)
+void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id, uint32_t nlink,
+             struct stat *st)
 {
 	memset(st, 0, sizeof *st);
 	bool dir = t->attributes & FILE_ATTRIBUTE_DIRECTORY;
@@ -242,7 +219,7 @@ static void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t f
 }
 
 /* Decode the QUERY_INFO(FileAllInformation) part of a compound. */
-static int all_info_stat(const struct call *c, int i, struct stat *st)
+int all_info_stat(const struct call *c, int i, struct stat *st)
 {
 	size_t len;
 	const uint8_t *pdu = call_pdu(c, i, &len);
@@ -339,7 +316,7 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	call_run(call_new(fs, open_done, cb, user), s, 2);
 }
 
-static void err_done(struct call *c)
+void err_done(struct call *c)
 {
 	sf_fs_err_fn cb = c->cb;
 	if (cb) /* close-and-forget passes no callback */

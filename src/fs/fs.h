@@ -88,4 +88,42 @@ void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned
                    const struct stat *st, sf_fs_stat_fn cb, void *user);
 void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
 
+/* ---- special.c ---------------------------------------------------- */
+
+/* FSCTL on an open file; out is lent for the callback. */
+void sf_fs_ioctl(sf_fs *fs, struct sf_fs_handle *h, uint32_t code, const uint8_t *in, size_t in_len,
+                 uint32_t max_out, sf_fs_data_fn cb, void *user);
+/* Server-side copy (FSCTL_SRV_REQUEST_RESUME_KEY + SRV_COPYCHUNK_WRITE):
+ * the data never crosses the client. n is what was copied. */
+void sf_fs_copy(sf_fs *fs, struct sf_fs_handle *src, uint64_t src_off, struct sf_fs_handle *dst,
+                uint64_t dst_off, uint64_t len, sf_fs_count_fn cb, void *user);
+/* Zero a range, making it a hole where the server can (punch hole). */
+void sf_fs_zero_range(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uint64_t len,
+                      sf_fs_err_fn cb, void *user);
+struct sf_fs_range {
+	uint64_t off, len;
+};
+/* ranges: GArray of struct sf_fs_range (lent for the callback). */
+typedef void (*sf_fs_ranges_fn)(void *user, int err, GArray *ranges);
+void sf_fs_allocated_ranges(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uint64_t len,
+                            sf_fs_ranges_fn cb, void *user);
+void sf_fs_set_size(sf_fs *fs, struct sf_fs_handle *h, uint64_t size, sf_fs_err_fn cb, void *user);
+/* A second name for a file (never replaces). */
+void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, void *user);
+/* Extended attributes = SMB EAs (names without the "user." prefix). */
+struct sf_fs_xattr {
+	char *name;
+	GBytes *value;
+};
+/* list: GPtrArray of struct sf_fs_xattr, lent for the callback. */
+typedef void (*sf_fs_xattrs_fn)(void *user, int err, GPtrArray *list);
+void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user);
+/* len 0 removes the attribute. */
+void sf_fs_setxattr(sf_fs *fs, const char *path, const char *name, const void *value, size_t len,
+                    sf_fs_err_fn cb, void *user);
+/* Whole small files in one round trip (mfsymlinks). */
+void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb, void *user);
+void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t len, sf_fs_stat_fn cb,
+                        void *user);
+
 #endif

@@ -3,6 +3,8 @@
 
 #include "fuse/ops.h"
 
+#include "fuse/ops_int.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,76 +17,20 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-static struct sf_fuse *ctx_of(fuse_req_t req)
-{
-	return fuse_req_userdata(req);
-}
-
-/* Per-request state carried through the SMB callbacks. */
-struct op {
-	fuse_req_t req;
-	struct sf_fuse *f;
-	char *path;
-	char *path2;
-	struct fuse_file_info fi;
-	bool has_fi;
-	/* split I/O */
-	struct sf_fs_handle *h;
-	uint64_t off;
-	size_t size, done;
-	int parts, err;
-	uint8_t *buf;
-	size_t buf_len;
-};
-
-static struct op *op_new(fuse_req_t req, char *path)
-{
-	struct op *o = g_new0(struct op, 1);
-	o->req = req;
-	o->f = ctx_of(req);
-	o->path = path;
-	return o;
-}
-
-static void op_free(struct op *o)
-{
-	g_free(o->path);
-	g_free(o->path2);
-	g_free(o->buf);
-	g_free(o);
-}
-
-static void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid)
-{
-	if (!f->serverino || !st->st_ino)
-		st->st_ino = nodeid;
-}
-
-static void reply_entry(struct op *o, const struct stat *st)
-{
-	struct fuse_entry_param e = {0};
-	e.ino = sf_itable_lookup(o->f->inodes, o->path);
-	e.attr = *st;
-	fix_ino(o->f, &e.attr, e.ino);
-	e.attr_timeout = o->f->attr_timeout;
-	e.entry_timeout = o->f->entry_timeout;
-	if (o->has_fi) {
-		if (fuse_reply_create(o->req, &e, &o->fi) == -ENOENT) {
-			/* The kernel dropped the request: the handle is ours to close. */
-			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
-			            NULL);
-			sf_itable_forget(o->f->inodes, e.ino, 1);
-		}
-	} else if (fuse_reply_entry(o->req, &e) == -ENOENT) {
-		sf_itable_forget(o->f->inodes, e.ino, 1);
-	}
-}
-
 /* ---- lookup / getattr / setattr --------------------------------------- */
+
+static void lookup_cont(void *user, const struct stat *st)
+{
+	struct op *o = user;
+	reply_entry(o, st);
+	op_free(o);
+}
 
 static void lookup_done(void *user, int err, const struct stat *st)
 {
 	struct op *o = user;
+	if (!err && sf_fuse_symlink_attr(o->f, o->path, st, lookup_cont, o))
+		return;
 	if (err)
 		fuse_reply_err(o->req, err);
 	else
@@ -121,10 +67,22 @@ struct attr_op {
 	fuse_ino_t ino;
 };
 
+static void attr_cont(void *user, const struct stat *st)
+{
+	struct attr_op *a = user;
+	struct sf_fuse *f = ctx_of(a->req);
+	struct stat s = *st;
+	fix_ino(f, &s, a->ino);
+	fuse_reply_attr(a->req, &s, f->attr_timeout);
+	g_free(a);
+}
+
 static void attr_done(void *user, int err, const struct stat *st)
 {
 	struct attr_op *a = user;
 	struct sf_fuse *f = ctx_of(a->req);
+	if (!err && sf_fuse_symlink_attr(f, path_of(a->req, a->ino), st, attr_cont, a))
+		return;
 	if (err) {
 		fuse_reply_err(a->req, err);
 	} else {
@@ -135,7 +93,7 @@ static void attr_done(void *user, int err, const struct stat *st)
 	g_free(a);
 }
 
-static const char *path_of(fuse_req_t req, fuse_ino_t ino)
+const char *path_of(fuse_req_t req, fuse_ino_t ino)
 {
 	return sf_itable_path(ctx_of(req)->inodes, ino);
 }
@@ -272,6 +230,10 @@ static void reply_dir(struct rd_op *r)
 			n = fuse_add_direntry_plus(r->req, NULL, 0, name, &ep, i + 1);
 			if (n > r->size - used)
 				break;
+			/* A possible mfsymlink gets no attributes here: the kernel
+			 * looks it up, which reads it. */
+			if (e && f->mfsymlinks && S_ISREG(st.st_mode) && st.st_size == 1067)
+				e = NULL, ep.attr.st_mode = S_IFREG;
 			if (e) {
 				char *p = *r->d->path ? g_strconcat(r->d->path, "/", name, NULL)
 				                      : g_strdup(name);
@@ -652,4 +614,15 @@ const struct fuse_lowlevel_ops sf_fuse_ops = {
         .fsync = sf_fsync,
         .release = sf_release,
         .statfs = sf_statfs,
+        .symlink = sf_symlink,
+        .readlink = sf_readlink,
+        .link = sf_link,
+        .setxattr = sf_setxattr,
+        .getxattr = sf_getxattr,
+        .listxattr = sf_listxattr,
+        .removexattr = sf_removexattr,
+        .fallocate = sf_fallocate,
+        .lseek = sf_lseek,
+        .copy_file_range = sf_copy_file_range,
+        .access = sf_access,
 };

@@ -17,6 +17,7 @@ struct sf_fuse {
 	bool serverino;
 	bool direct_io; /* cache=none */
 	bool ro;
+	bool mfsymlinks; /* symlinks as Minshall+French files */
 	uint32_t max_read, max_write;
 };
 

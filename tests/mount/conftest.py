@@ -27,8 +27,9 @@ def is_mounted(path):
 
 
 class Mount:
-    def __init__(self, server, share="share", opts="", extra_env=None):
+    def __init__(self, server, share="share", opts="", extra_env=None, port=None):
         self.server = server
+        self.port = port or server.port  # a proxy's port, to watch the traffic
         self.dir = tempfile.mkdtemp(prefix="mnt.", dir="/tmp/smbfuse-test")
         self.cred = server.credentials_file()
         self.opts = f"credentials={self.cred}" + (f",{opts}" if opts else "")
@@ -40,7 +41,7 @@ class Mount:
 
     def start(self, timeout=30):
         self.proc = subprocess.Popen(
-            [binary("smbfuse"), f"//127.0.0.1:{self.server.port}/{self.share}", self.dir, "-f",
+            [binary("smbfuse"), f"//127.0.0.1:{self.port}/{self.share}", self.dir, "-f",
              "-o", self.opts],
             stdout=subprocess.DEVNULL, stderr=self.errfile, env=self.env,
             start_new_session=True)

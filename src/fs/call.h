@@ -1,0 +1,60 @@
+/* call.h - internal to fs/: the compound plumbing every operation uses.
+ * A struct call collects the responses of one compound (up to MAX_PARTS
+ * requests) and runs its `done` once they are all in. */
+#ifndef SF_FS_CALL_H
+#define SF_FS_CALL_H
+
+#include "fs/fs.h"
+#include "net/conn.h"
+#include "proto/create.h"
+
+struct sf_fs {
+	sf_tree *tree;
+	struct sf_fs_config cfg;
+	uint32_t max_read, max_write, max_transact;
+};
+
+#define MAX_PARTS 5
+
+struct call;
+typedef void (*call_fn)(struct call *c);
+
+struct part {
+	struct call *c;
+	int i;
+};
+
+struct call {
+	sf_fs *fs;
+	int n, left;
+	uint32_t st[MAX_PARTS];
+	GBytes *pdu[MAX_PARTS];
+	struct part parts[MAX_PARTS];
+	call_fn done;
+	void *cb;   /* the caller's callback */
+	void *user; /* and its argument */
+};
+
+void call_free(struct call *c);
+void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len);
+struct call *call_new(sf_fs *fs, call_fn done, void *cb, void *user);
+/* Submit specs (bodies are copied by the connection, then freed here). */
+void call_run(struct call *c, struct sf_req_spec *specs, int n);
+/* The first failure in a compound (the CREATE's, usually). */
+uint32_t call_status(const struct call *c);
+const uint8_t *call_pdu(const struct call *c, int i, size_t *len);
+
+bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
+                 uint32_t disposition, uint32_t options, int *err);
+void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid);
+void close_spec(struct sf_req_spec *s, struct smb2_fileid fid);
+void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t cls, const uint8_t *buf,
+                   size_t len);
+void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id, uint32_t nlink,
+             struct stat *st);
+/* Decode part i (a QUERY_INFO FileAllInformation) into a stat. */
+int all_info_stat(const struct call *c, int i, struct stat *st);
+/* done for compounds whose caller wants only an errno (sf_fs_err_fn). */
+void err_done(struct call *c);
+
+#endif

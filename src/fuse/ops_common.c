@@ -1,0 +1,54 @@
+/* ops_common.c - helpers the FUSE handlers share. */
+#define G_LOG_DOMAIN "smbfuse-fuse"
+
+#include "fuse/ops_int.h"
+
+#include <errno.h>
+
+struct sf_fuse *ctx_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+struct op *op_new(fuse_req_t req, char *path)
+{
+	struct op *o = g_new0(struct op, 1);
+	o->req = req;
+	o->f = ctx_of(req);
+	o->path = path;
+	return o;
+}
+
+void op_free(struct op *o)
+{
+	g_free(o->path);
+	g_free(o->path2);
+	g_free(o->buf);
+	g_free(o);
+}
+
+void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid)
+{
+	if (!f->serverino || !st->st_ino)
+		st->st_ino = nodeid;
+}
+
+void reply_entry(struct op *o, const struct stat *st)
+{
+	struct fuse_entry_param e = {0};
+	e.ino = sf_itable_lookup(o->f->inodes, o->path);
+	e.attr = *st;
+	fix_ino(o->f, &e.attr, e.ino);
+	e.attr_timeout = o->f->attr_timeout;
+	e.entry_timeout = o->f->entry_timeout;
+	if (o->has_fi) {
+		if (fuse_reply_create(o->req, &e, &o->fi) == -ENOENT) {
+			/* The kernel dropped the request: the handle is ours to close. */
+			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
+			            NULL);
+			sf_itable_forget(o->f->inodes, e.ino, 1);
+		}
+	} else if (fuse_reply_entry(o->req, &e) == -ENOENT) {
+		sf_itable_forget(o->f->inodes, e.ino, 1);
+	}
+}

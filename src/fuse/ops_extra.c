@@ -1,0 +1,478 @@
+/* ops_extra.c - FUSE operations beyond files and directories: symlinks
+ * (mfsymlinks), hard links, user.* extended attributes, fallocate,
+ * SEEK_DATA/SEEK_HOLE, server-side copy_file_range and access. */
+#define G_LOG_DOMAIN "smbfuse-fuse"
+
+#include "fs/mfsymlink.h"
+#include "fuse/ops_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <string.h>
+#include <unistd.h>
+
+#define XATTR_PREFIX "user."
+
+/* ---- symlinks ---------------------------------------------------------- */
+
+struct symattr {
+	sf_attr_cont cont;
+	void *user;
+	struct stat st;
+};
+
+static void symattr_read(void *user, int err, const uint8_t *data, size_t len)
+{
+	struct symattr *s = user;
+	char *target = err ? NULL : sf_mfsymlink_parse(data, len);
+	if (target) {
+		s->st.st_mode = S_IFLNK | 0777;
+		s->st.st_size = (off_t)strlen(target);
+		g_free(target);
+	}
+	s->cont(s->user, &s->st);
+	g_free(s);
+}
+
+bool sf_fuse_symlink_attr(struct sf_fuse *f, const char *path, const struct stat *st,
+                          sf_attr_cont cont, void *user)
+{
+	if (!f->mfsymlinks || !S_ISREG(st->st_mode) || st->st_size != SF_MFSYMLINK_SIZE || !path)
+		return false;
+	struct symattr *s = g_new(struct symattr, 1);
+	s->cont = cont;
+	s->user = user;
+	s->st = *st;
+	sf_fs_read_small(f->fs, path, SF_MFSYMLINK_SIZE, symattr_read, s);
+	return true;
+}
+
+static void symlink_done(void *user, int err, const struct stat *st)
+{
+	struct op *o = user;
+	if (err) {
+		fuse_reply_err(o->req, err);
+	} else {
+		struct stat s = *st;
+		s.st_mode = S_IFLNK | 0777;
+		s.st_size = (off_t)o->size;
+		reply_entry(o, &s);
+	}
+	op_free(o);
+}
+
+void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	struct sf_fuse *f = ctx_of(req);
+	if (!f->mfsymlinks) {
+		/* Native SMB symlinks need reparse points this version does not
+		 * create yet; mfsymlinks works on every server. */
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	uint8_t *content = sf_mfsymlink_format(link);
+	char *path = sf_itable_child(f->inodes, parent, name);
+	if (!content || !path) {
+		fuse_reply_err(req, content ? ESTALE : ENAMETOOLONG);
+		g_free(content);
+		g_free(path);
+		return;
+	}
+	struct op *o = op_new(req, path);
+	o->size = strlen(link);
+	sf_fs_create_small(f->fs, path, content, SF_MFSYMLINK_SIZE, symlink_done, o);
+	g_free(content);
+}
+
+static void readlink_done(void *user, int err, const uint8_t *data, size_t len)
+{
+	fuse_req_t req = user;
+	char *target = err ? NULL : sf_mfsymlink_parse(data, len);
+	if (target)
+		fuse_reply_readlink(req, target);
+	else
+		fuse_reply_err(req, err ? err : EINVAL);
+	g_free(target);
+}
+
+void sf_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct sf_fuse *f = ctx_of(req);
+	const char *p = path_of(req, ino);
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (!f->mfsymlinks) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	sf_fs_read_small(f->fs, p, SF_MFSYMLINK_SIZE, readlink_done, req);
+}
+
+/* ---- hard links -------------------------------------------------------- */
+
+static void link_done(void *user, int err, const struct stat *st)
+{
+	struct op *o = user;
+	if (err)
+		fuse_reply_err(o->req, err == ENOENT ? ENOENT : err);
+	else
+		reply_entry(o, st);
+	op_free(o);
+}
+
+void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	struct sf_fuse *f = ctx_of(req);
+	const char *from = path_of(req, ino);
+	char *to = sf_itable_child(f->inodes, newparent, newname);
+	if (!from || !to) {
+		g_free(to);
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (f->ro) {
+		g_free(to);
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	struct op *o = op_new(req, to);
+	sf_fs_link(f->fs, from, to, link_done, o);
+}
+
+/* ---- extended attributes (user.* <-> SMB EAs) ------------------------- */
+
+/* The EA name of an xattr, or NULL (and *err) for other namespaces. */
+static const char *ea_name(const char *name, int *err)
+{
+	if (strncmp(name, XATTR_PREFIX, strlen(XATTR_PREFIX)) != 0 || !name[strlen(XATTR_PREFIX)]) {
+		*err = EOPNOTSUPP;
+		return NULL;
+	}
+	return name + strlen(XATTR_PREFIX);
+}
+
+static void err_reply(void *user, int err)
+{
+	fuse_reply_err(user, err);
+}
+
+void sf_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size,
+                 int flags)
+{
+	struct sf_fuse *f = ctx_of(req);
+	const char *p = path_of(req, ino);
+	int err = 0;
+	const char *ea = ea_name(name, &err);
+	if (!p || !ea) {
+		fuse_reply_err(req, p ? err : ESTALE);
+		return;
+	}
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (size == 0) {
+		/* An empty value would delete the EA (MS-FSCC 2.4.15). */
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	sf_fs_setxattr(f->fs, p, ea, value, size, err_reply, req);
+}
+
+void sf_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct sf_fuse *f = ctx_of(req);
+	const char *p = path_of(req, ino);
+	int err = 0;
+	const char *ea = ea_name(name, &err);
+	if (!p || !ea) {
+		fuse_reply_err(req, p ? err : ESTALE);
+		return;
+	}
+	sf_fs_setxattr(f->fs, p, ea, NULL, 0, err_reply, req);
+}
+
+struct xattr_op {
+	fuse_req_t req;
+	char *name; /* EA name looked for; NULL to list */
+	size_t size;
+};
+
+static void xattrs_done(void *user, int err, GPtrArray *list)
+{
+	struct xattr_op *x = user;
+	if (err) {
+		fuse_reply_err(x->req, err);
+	} else if (x->name) {
+		struct sf_fs_xattr *hit = NULL;
+		for (guint i = 0; i < list->len && !hit; i++) {
+			struct sf_fs_xattr *e = list->pdata[i];
+			if (!g_ascii_strcasecmp(e->name, x->name)) /* EA names ignore case */
+				hit = e;
+		}
+		gsize n = 0;
+		const void *v = hit ? g_bytes_get_data(hit->value, &n) : NULL;
+		if (!hit)
+			fuse_reply_err(x->req, ENODATA);
+		else if (!x->size)
+			fuse_reply_xattr(x->req, n);
+		else if (n > x->size)
+			fuse_reply_err(x->req, ERANGE);
+		else
+			fuse_reply_buf(x->req, v, n);
+	} else {
+		GString *names = g_string_new(NULL);
+		for (guint i = 0; i < list->len; i++) {
+			struct sf_fs_xattr *e = list->pdata[i];
+			g_string_append(names, XATTR_PREFIX);
+			g_string_append_len(names, e->name, (gssize)strlen(e->name) + 1);
+		}
+		if (!x->size)
+			fuse_reply_xattr(x->req, names->len);
+		else if (names->len > x->size)
+			fuse_reply_err(x->req, ERANGE);
+		else
+			fuse_reply_buf(x->req, names->str, names->len);
+		g_string_free(names, TRUE);
+	}
+	g_free(x->name);
+	g_free(x);
+}
+
+void sf_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	const char *p = path_of(req, ino);
+	int err = 0;
+	const char *ea = ea_name(name, &err);
+	if (!p || !ea) {
+		/* other namespaces (security.*, system.*) have nothing here */
+		fuse_reply_err(req, p ? ENODATA : ESTALE);
+		return;
+	}
+	struct xattr_op *x = g_new0(struct xattr_op, 1);
+	x->req = req;
+	x->name = g_strdup(ea);
+	x->size = size;
+	sf_fs_getxattrs(ctx_of(req)->fs, p, xattrs_done, x);
+}
+
+void sf_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	const char *p = path_of(req, ino);
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct xattr_op *x = g_new0(struct xattr_op, 1);
+	x->req = req;
+	x->size = size;
+	sf_fs_getxattrs(ctx_of(req)->fs, p, xattrs_done, x);
+}
+
+/* ---- fallocate --------------------------------------------------------- */
+
+struct falloc_op {
+	fuse_req_t req;
+	struct sf_fs_handle *h;
+	uint64_t end;
+	int mode;
+};
+
+static void falloc_size_done(void *user, int err, const struct stat *st)
+{
+	struct falloc_op *a = user;
+	struct sf_fuse *f = ctx_of(a->req);
+	if (err || (uint64_t)st->st_size >= a->end) {
+		fuse_reply_err(a->req, err);
+		g_free(a);
+		return;
+	}
+	/* Extending: the new end is the file's size, zero-filled. */
+	sf_fs_set_size(f->fs, a->h, a->end, err_reply, a->req);
+	g_free(a);
+}
+
+void sf_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+                  struct fuse_file_info *fi)
+{
+	struct sf_fuse *f = ctx_of(req);
+	struct sf_fs_handle *h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (offset < 0 || length <= 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+		sf_fs_zero_range(f->fs, h, (uint64_t)offset, (uint64_t)length, err_reply, req);
+		return;
+	}
+	if (mode == 0 || mode == FALLOC_FL_KEEP_SIZE) {
+		if (mode == FALLOC_FL_KEEP_SIZE) { /* preallocation is only a hint */
+			fuse_reply_err(req, 0);
+			return;
+		}
+		struct falloc_op *a = g_new(struct falloc_op, 1);
+		a->req = req;
+		a->h = h;
+		a->end = (uint64_t)offset + (uint64_t)length;
+		a->mode = mode;
+		sf_fs_fstat(f->fs, h, falloc_size_done, a);
+		return;
+	}
+	fuse_reply_err(req, EOPNOTSUPP);
+}
+
+/* ---- SEEK_DATA / SEEK_HOLE -------------------------------------------- */
+
+struct seek_op {
+	fuse_req_t req;
+	struct sf_fs_handle *h;
+	uint64_t off, size;
+	int whence;
+};
+
+static void seek_ranges_done(void *user, int err, GArray *r)
+{
+	struct seek_op *s = user;
+	if (err) {
+		fuse_reply_err(s->req, err);
+		g_free(s);
+		return;
+	}
+	/* Ranges are sorted and describe data from s->off on. */
+	uint64_t pos = s->off;
+	if (s->whence == SEEK_DATA) {
+		bool found = false;
+		for (guint i = 0; i < r->len && !found; i++) {
+			struct sf_fs_range *x = &g_array_index(r, struct sf_fs_range, i);
+			if (x->off + x->len > pos) {
+				pos = MAX(pos, x->off);
+				found = true;
+			}
+		}
+		if (found)
+			fuse_reply_lseek(s->req, (off_t)pos);
+		else
+			fuse_reply_err(s->req, ENXIO);
+	} else {
+		for (guint i = 0; i < r->len; i++) {
+			struct sf_fs_range *x = &g_array_index(r, struct sf_fs_range, i);
+			if (x->off > pos)
+				break; /* a hole before this range */
+			if (x->off + x->len > pos)
+				pos = x->off + x->len;
+		}
+		fuse_reply_lseek(s->req, (off_t)MIN(pos, s->size));
+	}
+	g_free(s);
+}
+
+static void seek_size_done(void *user, int err, const struct stat *st)
+{
+	struct seek_op *s = user;
+	if (err) {
+		fuse_reply_err(s->req, err);
+		g_free(s);
+		return;
+	}
+	s->size = (uint64_t)st->st_size;
+	if (s->off >= s->size) {
+		fuse_reply_err(s->req, ENXIO);
+		g_free(s);
+		return;
+	}
+	sf_fs_allocated_ranges(ctx_of(s->req)->fs, s->h, s->off, s->size - s->off, seek_ranges_done,
+	                       s);
+}
+
+void sf_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
+{
+	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+		fuse_reply_err(req, EINVAL); /* the kernel does SEEK_SET/CUR/END itself */
+		return;
+	}
+	if (off < 0) {
+		fuse_reply_err(req, ENXIO);
+		return;
+	}
+	struct seek_op *s = g_new0(struct seek_op, 1);
+	s->req = req;
+	s->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
+	s->off = (uint64_t)off;
+	s->whence = whence;
+	sf_fs_fstat(ctx_of(req)->fs, s->h, seek_size_done, s);
+}
+
+/* ---- server-side copy ----------------------------------------------- */
+
+static void copy_done(void *user, int err, size_t n)
+{
+	fuse_req_t req = user;
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, n);
+}
+
+void sf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+                        struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+                        struct fuse_file_info *fi_out, size_t len, int flags)
+{
+	struct sf_fuse *f = ctx_of(req);
+	if (flags) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	g_debug("copy_file_range: %zu bytes, server-side", len);
+	sf_fs_copy(f->fs, (struct sf_fs_handle *)(uintptr_t)fi_in->fh, (uint64_t)off_in,
+	           (struct sf_fs_handle *)(uintptr_t)fi_out->fh, (uint64_t)off_out, len, copy_done,
+	           req);
+}
+
+/* ---- access -------------------------------------------------------------- */
+
+struct access_op {
+	fuse_req_t req;
+	int mask;
+};
+
+static void access_done(void *user, int err, const struct stat *st)
+{
+	struct access_op *a = user;
+	struct sf_fuse *f = ctx_of(a->req);
+	if (!err && (a->mask & W_OK)) {
+		if (f->ro)
+			err = EROFS;
+		else if (!(st->st_mode & 0222))
+			err = EACCES;
+	}
+	fuse_reply_err(a->req, err);
+	g_free(a);
+}
+
+void sf_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	const char *p = path_of(req, ino);
+	if (!p) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct access_op *a = g_new(struct access_op, 1);
+	a->req = req;
+	a->mask = mask;
+	sf_fs_stat(ctx_of(req)->fs, p, access_done, a);
+}

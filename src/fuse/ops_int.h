@@ -1,0 +1,59 @@
+/* ops_int.h - internal to fuse/: request state and helpers shared by
+ * ops.c (files and directories) and ops_extra.c (xattrs, links,
+ * symlinks, copy, fallocate, lseek). */
+#ifndef SF_FUSE_OPS_INT_H
+#define SF_FUSE_OPS_INT_H
+
+#include "fuse/ops.h"
+
+/* Per-request state carried through the SMB callbacks. */
+struct op {
+	fuse_req_t req;
+	struct sf_fuse *f;
+	char *path;
+	char *path2;
+	struct fuse_file_info fi;
+	bool has_fi;
+	/* split I/O */
+	struct sf_fs_handle *h;
+	uint64_t off;
+	size_t size, done;
+	int parts, err;
+	uint8_t *buf;
+	size_t buf_len;
+};
+
+struct sf_fuse *ctx_of(fuse_req_t req);
+struct op *op_new(fuse_req_t req, char *path);
+void op_free(struct op *o);
+/* st_ino from the server's file id (serverino), else the node id. */
+void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid);
+/* Count a lookup of o->path and answer with an entry (or create). */
+void reply_entry(struct op *o, const struct stat *st);
+const char *path_of(fuse_req_t req, fuse_ino_t ino);
+
+/* mfsymlinks: if st may be a symlink file, read it and call cont with the
+ * symlink's attributes (or st unchanged); returns false when st cannot be
+ * one (cont is then not called). */
+typedef void (*sf_attr_cont)(void *user, const struct stat *st);
+bool sf_fuse_symlink_attr(struct sf_fuse *f, const char *path, const struct stat *st,
+                          sf_attr_cont cont, void *user);
+
+/* ops_extra.c */
+void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void sf_readlink(fuse_req_t req, fuse_ino_t ino);
+void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void sf_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size,
+                 int flags);
+void sf_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void sf_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void sf_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+void sf_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+                  struct fuse_file_info *fi);
+void sf_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi);
+void sf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+                        struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+                        struct fuse_file_info *fi_out, size_t len, int flags);
+void sf_access(fuse_req_t req, fuse_ino_t ino, int mask);
+
+#endif
