@@ -39,6 +39,7 @@ int sf_fs_errno(uint32_t status);
 struct sf_fs_handle {
 	struct smb2_fileid fid;
 	bool dir;
+	GArray *locks; /* byte-range locks held through this handle (lock.c) */
 };
 
 typedef void (*sf_fs_err_fn)(void *user, int err);
@@ -87,6 +88,25 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user);
 void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
+
+/* ---- lock.c ----------------------------------------------------------- */
+
+/* POSIX record locks (owner: the FUSE lock owner) and flock() (one owner
+ * per handle) as SMB2 byte-range locks. type: F_RDLCK, F_WRLCK, F_UNLCK;
+ * len 0 means to the end of any file. wait: block until granted (EINTR
+ * after sf_fs_lock_cancel). A conflict without wait is EAGAIN. The
+ * returned op is valid until cb runs. */
+struct sf_fs_lockop;
+struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, int type,
+                                uint64_t start, uint64_t len, bool wait, sf_fs_err_fn cb,
+                                void *user);
+void sf_fs_lock_cancel(sf_fs *fs, struct sf_fs_lockop *op);
+/* F_GETLK: 0 when the lock could be placed, EAGAIN when it conflicts. */
+void sf_fs_lock_test(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, int type, uint64_t start,
+                     uint64_t len, sf_fs_err_fn cb, void *user);
+/* Drop every lock of owner on this handle (close of a descriptor). */
+void sf_fs_unlock_owner(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, sf_fs_err_fn cb,
+                        void *user);
 
 /* ---- special.c ---------------------------------------------------- */
 

@@ -466,10 +466,21 @@ static void sf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	sf_fs_close(ctx_of(req)->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, close_done, req);
 }
 
+static void flush_unlocked(void *user, int err)
+{
+	fuse_reply_err(user, 0); /* close(2) must not fail for an unlock */
+}
+
 static void sf_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	/* No write-behind yet: every write already reached the server. */
-	fuse_reply_err(req, 0);
+	/* No write-behind yet: every write already reached the server. A
+	 * closing descriptor drops its process's POSIX locks. */
+	struct sf_fuse *f = ctx_of(req);
+	struct sf_fs_handle *h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
+	if (f->brl && h->locks && h->locks->len)
+		sf_fs_unlock_owner(f->fs, h, fi->lock_owner, flush_unlocked, req);
+	else
+		fuse_reply_err(req, 0);
 }
 
 static void sf_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
@@ -587,8 +598,12 @@ static void sf_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ASYNC_READ;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
-	/* Without byte-range locks mapped yet, leave POSIX locking local. */
-	conn->want &= ~(unsigned)(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	/* Byte-range locks go to the server unless nobrl; then the kernel
+	 * keeps them local to this client. */
+	if (f->brl)
+		conn->want |= conn->capable & (FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	else
+		conn->want &= ~(unsigned)(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }
 
 const struct fuse_lowlevel_ops sf_fuse_ops = {
@@ -625,4 +640,7 @@ const struct fuse_lowlevel_ops sf_fuse_ops = {
         .lseek = sf_lseek,
         .copy_file_range = sf_copy_file_range,
         .access = sf_access,
+        .getlk = sf_getlk,
+        .setlk = sf_setlk,
+        .flock = sf_flock,
 };

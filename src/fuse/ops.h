@@ -18,6 +18,7 @@ struct sf_fuse {
 	bool direct_io; /* cache=none */
 	bool ro;
 	bool mfsymlinks; /* symlinks as Minshall+French files */
+	bool brl;        /* byte-range locks go to the server (not nobrl) */
 	uint32_t max_read, max_write;
 };
 

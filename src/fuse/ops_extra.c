@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <sys/file.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -475,4 +476,83 @@ void sf_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	a->req = req;
 	a->mask = mask;
 	sf_fs_stat(ctx_of(req)->fs, p, access_done, a);
+}
+
+/* ---- locks (fs/lock.c) ---------------------------------------------- */
+
+struct lock_req {
+	fuse_req_t req;
+	struct sf_fs_lockop *op;
+	struct flock fl;
+};
+
+static void lock_interrupted(fuse_req_t req, void *data)
+{
+	struct lock_req *l = data;
+	sf_fs_lock_cancel(ctx_of(req)->fs, l->op);
+}
+
+static void setlk_done(void *user, int err)
+{
+	struct lock_req *l = user;
+	fuse_reply_err(l->req, err);
+	g_free(l);
+}
+
+static void do_lock(fuse_req_t req, struct fuse_file_info *fi, uint64_t owner, int type,
+                    uint64_t start, uint64_t len, bool wait)
+{
+	struct sf_fuse *f = ctx_of(req);
+	struct lock_req *l = g_new0(struct lock_req, 1);
+	l->req = req;
+	l->op = sf_fs_lock(f->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, owner, type, start, len,
+	                   wait, setlk_done, l);
+	/* l is freed once setlk_done replied; an interrupt can only come
+	 * before that (libfuse drops it with the request). */
+	if (wait && l->op)
+		fuse_req_interrupt_func(req, lock_interrupted, l);
+}
+
+void sf_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
+              int sleep)
+{
+	if (lock->l_start < 0 || lock->l_len < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	do_lock(req, fi, fi->lock_owner, lock->l_type, (uint64_t)lock->l_start,
+	        (uint64_t)lock->l_len, sleep != 0);
+}
+
+void sf_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
+{
+	int type = (op & LOCK_UN) ? F_UNLCK : (op & LOCK_EX) ? F_WRLCK : F_RDLCK;
+	/* flock() locks belong to the open file: one owner per handle. */
+	do_lock(req, fi, UINT64_MAX, type, 0, 0, !(op & LOCK_NB));
+}
+
+static void getlk_done(void *user, int err)
+{
+	struct lock_req *l = user;
+	if (err == EAGAIN) {
+		l->fl.l_type = F_WRLCK; /* held elsewhere; SMB does not say by whom */
+		l->fl.l_pid = 0;
+		fuse_reply_lock(l->req, &l->fl);
+	} else if (err) {
+		fuse_reply_err(l->req, err);
+	} else {
+		l->fl.l_type = F_UNLCK;
+		fuse_reply_lock(l->req, &l->fl);
+	}
+	g_free(l);
+}
+
+void sf_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
+{
+	struct lock_req *l = g_new0(struct lock_req, 1);
+	l->req = req;
+	l->fl = *lock;
+	sf_fs_lock_test(ctx_of(req)->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, fi->lock_owner,
+	                lock->l_type, (uint64_t)MAX(lock->l_start, 0),
+	                (uint64_t)MAX(lock->l_len, 0), getlk_done, l);
 }

@@ -55,5 +55,9 @@ void sf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
                         struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
                         struct fuse_file_info *fi_out, size_t len, int flags);
 void sf_access(fuse_req_t req, fuse_ino_t ino, int mask);
+void sf_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);
+void sf_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
+              int sleep);
+void sf_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op);
 
 #endif

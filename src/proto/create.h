@@ -115,6 +115,18 @@ int smb2_close_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_close_rsp 
 
 uint8_t *smb2_flush_req_encode(struct smb2_fileid fid, size_t *len);
 
+/* LOCK (2.2.26, 2.2.26.1). Flags per element. */
+#define SMB2_LOCKFLAG_SHARED_LOCK      0x01u
+#define SMB2_LOCKFLAG_EXCLUSIVE_LOCK   0x02u
+#define SMB2_LOCKFLAG_UNLOCK           0x04u
+#define SMB2_LOCKFLAG_FAIL_IMMEDIATELY 0x10u
+struct smb2_lock_element {
+	uint64_t offset, length;
+	uint32_t flags;
+};
+uint8_t *smb2_lock_req_encode(struct smb2_fileid fid, const struct smb2_lock_element *locks,
+                              size_t n, size_t *len);
+
 uint8_t *smb2_read_req_encode(struct smb2_fileid fid, uint64_t offset, uint32_t length,
                               size_t *len);
 struct smb2_read_rsp {
