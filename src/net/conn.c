@@ -865,7 +865,7 @@ static void negotiate_done(void *user, uint32_t status, const uint8_t *pdu, size
 	for (size_t i = 0; i < n->offered_count; i++)
 		offered |= n->offered[i] == r.dialect;
 	if (!offered) {
-		conn_fatal(c, STATUS_NOT_SUPPORTED,
+		conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE, /* a protocol violation */
 		           "%s chose dialect %s (0x%04x), outside the allowed range %s-%s", c->peer,
 		           smb2_dialect_name(r.dialect), r.dialect, lo, hi);
 		return;

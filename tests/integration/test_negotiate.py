@@ -114,7 +114,7 @@ GARBAGE = {
     "contexts-overrun": (negotiate_rsp(ctx_count=3, ctx=struct.pack("<HHI", 1, 400, 0) + b"\x01"
                                        * 10), 3),
     "context-offset-past-end": (negotiate_rsp(ctx_off=0x1000), 3),
-    "dialect-not-offered": (negotiate_rsp(dialect=0x0222), 4),
+    "dialect-not-offered": (negotiate_rsp(dialect=0x0222), 3),
 }
 
 

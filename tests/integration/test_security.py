@@ -149,7 +149,7 @@ def test_dialect_lowered_to_30_refused(server, cred):
 
 def test_dialect_lowered_to_21_refused(server, cred):
     r = tampered(server, cred, lambda f: set_negotiate_dialect(f, 0x0210))
-    assert r.returncode == 4
+    assert r.returncode == 3
     assert "outside the allowed range" in r.stderr
 
 

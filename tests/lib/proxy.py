@@ -81,11 +81,16 @@ class Proxy:
         return self
 
     def stop(self):
-        def _close():
+        async def _close():
             self.srv.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             self.loop.stop()
-        self.loop.call_soon_threadsafe(_close)
+        asyncio.run_coroutine_threadsafe(_close(), self.loop)
         self.thread.join(5)
+        self.loop.close()
 
     def __enter__(self):
         return self.start()
