@@ -3,6 +3,7 @@
  * and every payload decoder behind it (directory entries, info classes,
  * create contexts, IOCTL payloads, error data). */
 #include "proto/create.h"
+#include "proto/ea.h"
 #include "proto/ntstatus.h"
 #include "proto/query.h"
 #include "proto/session.h"
@@ -43,6 +44,10 @@ static void dir_entries(const uint8_t *buf, size_t len, const uint8_t *data, siz
 
 static void info_classes(const uint8_t *buf, size_t len)
 {
+	size_t pos = 0;
+	struct smb2_ea ea;
+	for (int i = 0; i < 100000 && smb2_ea_next(buf, len, &pos, &ea) == 1; i++)
+		inside((const uint8_t *)ea.name, ea.name_len + 1 + ea.value_len, buf, len);
 	struct smb2_basic_info b;
 	struct smb2_all_info a;
 	struct smb2_fs_full_size f;

@@ -14,10 +14,10 @@ import pytest
 from conftest import Mount
 
 
-@pytest.fixture(scope="module")
-def two(server):
-    a = Mount(server).start()
-    b = Mount(server).start()
+@pytest.fixture(scope="module", params=["vers=2.1", "vers=3.1.1", "vers=3.1.1,seal"])
+def two(request, server):
+    a = Mount(server, opts=request.param).start()
+    b = Mount(server, opts=request.param).start()
     with open(a.path("lockme"), "wb") as f:
         f.write(b"x" * 4096)
     yield a, b

@@ -22,9 +22,12 @@ def sha(path):
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def smnt(server):
-    m = Mount(server, opts="mfsymlinks").start()
+DIALECTS = ["vers=2.1", "vers=3.1.1", "vers=3.1.1,seal"]
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def smnt(request, server):
+    m = Mount(server, opts=request.param + ",mfsymlinks").start()
     yield m
     m.stop()
 
@@ -134,7 +137,8 @@ def test_fallocate_extends(smnt):
     os.unlink(p)
 
 
-def test_copy_file_range_is_server_side(server):
+@pytest.mark.parametrize("vers", DIALECTS)
+def test_copy_file_range_is_server_side(server, vers):
     """cp of 64 MiB: the bytes that cross the client's connection stay far
     below the file size, so the copy happened on the server."""
     counted = {"bytes": 0}
@@ -148,7 +152,7 @@ def test_copy_file_range_is_server_side(server):
             f.write(os.urandom(1 << 20))
     shutil.chown(src, "smbtest")
     with Proxy("127.0.0.1", server.port, to_server=count, to_client=count) as px:
-        m = Mount(server, port=px.port).start()
+        m = Mount(server, port=px.port, opts=vers).start()
         try:
             before = counted["bytes"]
             r = subprocess.run(["cp", m.path("big64.bin"), m.path("copy64.bin")],
@@ -163,8 +167,9 @@ def test_copy_file_range_is_server_side(server):
             m.stop()
 
 
-def test_mapposix_names(server):
-    m = Mount(server, opts="mapposix").start()
+@pytest.mark.parametrize("vers", DIALECTS)
+def test_mapposix_names(server, vers):
+    m = Mount(server, opts=vers + ",mapposix").start()
     try:
         names = ["a:b", "what?", 'q"uote', "lt<gt>", "pi|pe", "star*", "trail.", "trail "]
         for n in names:
