@@ -28,6 +28,9 @@ echo "== tests: unit, fuzz replay, integration, mount"
 meson test -C build --print-errorlogs --suite unit --suite fuzz --suite integration \
     --suite mount || status=1
 
+echo "== build with clang (-Dwerror=true): warning-free with both compilers"
+CC=clang setup build-clang -Dwerror=true && ninja -C build-clang >/dev/null || exit 1
+
 echo "== build with -Db_sanitize=address,undefined"
 setup build-san -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false &&
     ninja -C build-san || exit 1

@@ -277,3 +277,10 @@ class SmbServer:
     def unc(self, share="share", path=""):
         tail = f"/{path}" if path else ""
         return f"//{self.host}:{self.port}/{share}{tail}"
+
+
+def is_mounted_path(path):
+    """True when path is a mount point (per /proc/self/mountinfo)."""
+    path = os.path.realpath(path)
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
