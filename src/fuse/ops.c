@@ -172,11 +172,9 @@ struct dir_state {
 
 static void sf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	const char *p = path_of(req, ino);
-	if (!p) {
-		fuse_reply_err(req, ESTALE);
+	const char *p = path_or_reply(req, ino);
+	if (!p)
 		return;
-	}
 	struct dir_state *d = g_new0(struct dir_state, 1);
 	d->h.dir = true;
 	d->path = g_strdup(p);
@@ -309,18 +307,11 @@ static void mkdir_done(void *user, int err, const struct stat *st)
 
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	struct sf_fuse *f = ctx_of(req);
-	if (f->ro) {
-		fuse_reply_err(req, EROFS);
+	char *path = child_for_change(req, parent, name);
+	if (!path)
 		return;
-	}
-	char *path = sf_itable_child(f->inodes, parent, name);
-	if (!path) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
 	struct op *o = op_new(req, path);
-	sf_fs_mkdir(f->fs, path, mode, mkdir_done, o);
+	sf_fs_mkdir(o->f->fs, path, mode, mkdir_done, o);
 }
 
 static void remove_done(void *user, int err)
@@ -334,18 +325,11 @@ static void remove_done(void *user, int err)
 
 static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
 {
-	struct sf_fuse *f = ctx_of(req);
-	if (f->ro) {
-		fuse_reply_err(req, EROFS);
+	char *path = child_for_change(req, parent, name);
+	if (!path)
 		return;
-	}
-	char *path = sf_itable_child(f->inodes, parent, name);
-	if (!path) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
 	struct op *o = op_new(req, path);
-	sf_fs_unlink(f->fs, path, dir, remove_done, o);
+	sf_fs_unlink(o->f->fs, path, dir, remove_done, o);
 }
 
 static void sf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -438,20 +422,13 @@ static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                       struct fuse_file_info *fi)
 {
-	struct sf_fuse *f = ctx_of(req);
-	if (f->ro) {
-		fuse_reply_err(req, EROFS);
+	char *path = child_for_change(req, parent, name);
+	if (!path)
 		return;
-	}
-	char *path = sf_itable_child(f->inodes, parent, name);
-	if (!path) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
 	struct op *o = op_new(req, path);
 	o->fi = *fi;
 	o->has_fi = true;
-	sf_fs_open(f->fs, path, fi->flags | O_CREAT, mode, open_done, o);
+	sf_fs_open(o->f->fs, path, fi->flags | O_CREAT, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)

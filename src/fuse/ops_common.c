@@ -52,3 +52,24 @@ void reply_entry(struct op *o, const struct stat *st)
 		sf_itable_forget(o->f->inodes, e.ino, 1);
 	}
 }
+
+const char *path_or_reply(fuse_req_t req, fuse_ino_t ino)
+{
+	const char *p = path_of(req, ino);
+	if (!p)
+		fuse_reply_err(req, ESTALE);
+	return p;
+}
+
+char *child_for_change(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct sf_fuse *f = ctx_of(req);
+	if (f->ro) {
+		fuse_reply_err(req, EROFS);
+		return NULL;
+	}
+	char *path = sf_itable_child(f->inodes, parent, name);
+	if (!path)
+		fuse_reply_err(req, ESTALE);
+	return path;
+}

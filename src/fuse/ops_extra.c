@@ -72,18 +72,14 @@ void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if (f->ro) {
-		fuse_reply_err(req, EROFS);
+	if (!sf_mfsymlink_format_ok(link)) {
+		fuse_reply_err(req, ENAMETOOLONG);
 		return;
 	}
+	char *path = child_for_change(req, parent, name);
+	if (!path)
+		return;
 	uint8_t *content = sf_mfsymlink_format(link);
-	char *path = sf_itable_child(f->inodes, parent, name);
-	if (!content || !path) {
-		fuse_reply_err(req, content ? ESTALE : ENAMETOOLONG);
-		g_free(content);
-		g_free(path);
-		return;
-	}
 	struct op *o = op_new(req, path);
 	o->size = strlen(link);
 	sf_fs_create_small(f->fs, path, content, SF_MFSYMLINK_SIZE, symlink_done, o);
@@ -131,18 +127,12 @@ static void link_done(void *user, int err, const struct stat *st)
 void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	struct sf_fuse *f = ctx_of(req);
-	const char *from = path_of(req, ino);
-	char *to = sf_itable_child(f->inodes, newparent, newname);
-	if (!from || !to) {
-		g_free(to);
-		fuse_reply_err(req, ESTALE);
+	const char *from = path_or_reply(req, ino);
+	if (!from)
 		return;
-	}
-	if (f->ro) {
-		g_free(to);
-		fuse_reply_err(req, EROFS);
+	char *to = child_for_change(req, newparent, newname);
+	if (!to)
 		return;
-	}
 	struct op *o = op_new(req, to);
 	sf_fs_link(f->fs, from, to, link_done, o);
 }
@@ -266,11 +256,9 @@ void sf_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 
 void sf_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	const char *p = path_of(req, ino);
-	if (!p) {
-		fuse_reply_err(req, ESTALE);
+	const char *p = path_or_reply(req, ino);
+	if (!p)
 		return;
-	}
 	struct xattr_op *x = g_new0(struct xattr_op, 1);
 	x->req = req;
 	x->size = size;
@@ -467,11 +455,9 @@ static void access_done(void *user, int err, const struct stat *st)
 
 void sf_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
-	const char *p = path_of(req, ino);
-	if (!p) {
-		fuse_reply_err(req, ESTALE);
+	const char *p = path_or_reply(req, ino);
+	if (!p)
 		return;
-	}
 	struct access_op *a = g_new(struct access_op, 1);
 	a->req = req;
 	a->mask = mask;

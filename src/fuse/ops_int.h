@@ -31,6 +31,11 @@ void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid);
 /* Count a lookup of o->path and answer with an entry (or create). */
 void reply_entry(struct op *o, const struct stat *st);
 const char *path_of(fuse_req_t req, fuse_ino_t ino);
+/* The path of ino, or NULL after replying ESTALE. */
+const char *path_or_reply(fuse_req_t req, fuse_ino_t ino);
+/* The path of a name to create or remove in parent (g_free), or NULL
+ * after replying EROFS (read-only mount) or ESTALE. */
+char *child_for_change(fuse_req_t req, fuse_ino_t parent, const char *name);
 
 /* mfsymlinks: if st may be a symlink file, read it and call cont with the
  * symlink's attributes (or st unchanged); returns false when st cannot be

@@ -5,6 +5,7 @@
 #include "util/bytes.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <string.h>
 
 static void put_fid(struct sf_wr *w, struct smb2_fileid f)
@@ -73,30 +74,25 @@ int smb2_dir_entry_next(uint8_t cls, const uint8_t *buf, size_t len, size_t *pos
 	if (*pos == SIZE_MAX || *pos >= len)
 		return 0;
 	size_t off = *pos;
-	/* Fixed size up to FileName, and where FileNameLength sits. */
-	size_t fixed, name_len_at;
-	switch (cls) {
-	case FILE_DIRECTORY_INFORMATION:
-		fixed = 64, name_len_at = 60;
-		break;
-	case FILE_FULL_DIRECTORY_INFORMATION:
-		fixed = 68, name_len_at = 60;
-		break;
-	case FILE_ID_FULL_DIRECTORY_INFORMATION:
-		fixed = 80, name_len_at = 60;
-		break;
-	case FILE_BOTH_DIRECTORY_INFORMATION:
-		fixed = 94, name_len_at = 60;
-		break;
-	case FILE_ID_BOTH_DIRECTORY_INFORMATION:
-		fixed = 104, name_len_at = 60;
-		break;
-	case FILE_NAMES_INFORMATION:
-		fixed = 12, name_len_at = 8;
-		break;
-	default:
+	/* Fixed size up to FileName, and where FileNameLength sits
+	 * (MS-FSCC 2.4.10, 2.4.15, 2.4.24, 2.4.8, 2.4.22, 2.4.33). */
+	static const struct {
+		uint8_t cls;
+		uint8_t fixed, name_len_at;
+	} layout[] = {
+	        {FILE_DIRECTORY_INFORMATION, 64, 60},
+	        {FILE_FULL_DIRECTORY_INFORMATION, 68, 60},
+	        {FILE_ID_FULL_DIRECTORY_INFORMATION, 80, 60},
+	        {FILE_BOTH_DIRECTORY_INFORMATION, 94, 60},
+	        {FILE_ID_BOTH_DIRECTORY_INFORMATION, 104, 60},
+	        {FILE_NAMES_INFORMATION, 12, 8},
+	};
+	size_t fixed = 0, name_len_at = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(layout); i++)
+		if (layout[i].cls == cls)
+			fixed = layout[i].fixed, name_len_at = layout[i].name_len_at;
+	if (!fixed)
 		return -EPROTO;
-	}
 	if (!sf_span_ok(off, fixed, len))
 		return -EPROTO;
 	const uint8_t *p = buf + off;
