@@ -175,3 +175,45 @@ def test_password_not_in_cmdline_or_environ(server, tmp_path):
     finally:
         subprocess.run(["fusermount3", "-u", str(d)])
         p.wait(20)
+
+
+def test_hung_server_gives_eio_within_timeout():
+    """A server that stops answering (SIGSTOP, the TCP connection stays
+    up): a request fails with EIO once timeout= has passed, not never."""
+    s = SmbServer(name="hung").start()
+    m = Mount(s, opts="timeout=3").start()
+    try:
+        os.listdir(m.path())
+        os.killpg(s.proc.pid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        with pytest.raises(OSError) as e:
+            os.stat(m.path("never-seen-before"))
+        took = time.monotonic() - t0
+        assert e.value.errno == errno.EIO
+        assert 2.5 < took < 10, took
+    finally:
+        os.killpg(s.proc.pid, signal.SIGCONT)
+        m.stop(check=False)
+        s.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_unmounts_and_exits_zero(server, sig):
+    m = Mount(server).start()
+    with open(m.path("before-signal.txt"), "w") as f:
+        f.write("kept")
+    m.proc.send_signal(sig)
+    assert m.proc.wait(20) == 0, m.stderr()
+    assert not is_mounted(m.dir)
+    assert open(m.backing("before-signal.txt")).read() == "kept"
+    # it logged off: the server shows no session of ours left
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        r = subprocess.run(["smbstatus", "-s", server.conf, "-b"], capture_output=True,
+                           text=True, env=dict(os.environ, _NO_WINBINDD="1"))
+        if "smbtest" not in r.stdout:
+            break
+        time.sleep(0.2)
+    assert "smbtest" not in r.stdout, r.stdout
+    os.unlink(m.backing("before-signal.txt"))
+    m.proc = None
