@@ -161,8 +161,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
 	m->ctx.serverino = cfg->serverino;
 	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
-		m->ctx.ro = cfg->ro;
-		m->ctx.mfsymlinks = cfg->mfsymlinks;
+	m->ctx.ro = cfg->ro;
+	m->ctx.mfsymlinks = cfg->mfsymlinks;
 	m->ctx.brl = !cfg->nobrl;
 	m->ctx.max_read = sf_fs_max_io(m->ctx.fs, false);
 	m->ctx.max_write = sf_fs_max_io(m->ctx.fs, true);
