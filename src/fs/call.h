@@ -14,7 +14,7 @@ struct sf_fs {
 	uint32_t max_read, max_write, max_transact;
 };
 
-#define MAX_PARTS 5
+#define MAX_PARTS 6
 
 struct call;
 typedef void (*call_fn)(struct call *c);
@@ -54,6 +54,10 @@ void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id,
              struct stat *st);
 /* Decode part i (a QUERY_INFO FileAllInformation) into a stat. */
 int all_info_stat(const struct call *c, int i, struct stat *st);
+/* symlink.c: QUERY_INFO(FileAttributeTagInformation), and whether part i
+ * (such a query) names a symbolic link reparse point. */
+void query_tag_spec(struct sf_req_spec *s, struct smb2_fileid fid);
+bool tag_part_is_link(const struct call *c, int i);
 /* done for compounds whose caller wants only an errno (sf_fs_err_fn). */
 void err_done(struct call *c);
 

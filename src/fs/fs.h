@@ -141,6 +141,22 @@ void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user
 /* len 0 removes the attribute. */
 void sf_fs_setxattr(sf_fs *fs, const char *path, const char *name, const void *value, size_t len,
                     sf_fs_err_fn cb, void *user);
+/* ---- symlink.c ------------------------------------------------------- */
+
+/* Native symbolic links (reparse points). target is lent for the callback. */
+typedef void (*sf_fs_link_fn)(void *user, int err, const char *target);
+/* EINVAL when path is not a link. */
+void sf_fs_readlink(sf_fs *fs, const char *path, sf_fs_link_fn cb, void *user);
+/* EPERM when the server cannot store reparse points (the empty file it
+ * created is removed again), EEXIST when path exists. */
+void sf_fs_symlink(sf_fs *fs, const char *path, const char *target, sf_fs_stat_fn cb, void *user);
+/* sf_fs_rename for a path known to be a symbolic link: also right on
+ * servers that lose the link when it is renamed. */
+void sf_fs_rename_link(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
+                       void *user);
+/* Make a stat describe a symbolic link. */
+void sf_fs_mark_link(struct stat *st, size_t target_len);
+
 /* Whole small files in one round trip (mfsymlinks). */
 void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb, void *user);
 void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t len, sf_fs_stat_fn cb,

@@ -199,6 +199,15 @@ int smb2_basic_info_decode(const uint8_t *buf, size_t len, struct smb2_basic_inf
 	return sf_rd_ok(&r) ? 0 : -EPROTO;
 }
 
+int smb2_attribute_tag_decode(const uint8_t *buf, size_t len, uint32_t *attributes, uint32_t *tag)
+{
+	if (len < 8)
+		return -EPROTO;
+	*attributes = sf_le32(buf);
+	*tag = sf_le32(buf + 4);
+	return 0;
+}
+
 void smb2_basic_info_encode(const struct smb2_basic_info *in, uint8_t out[40])
 {
 	struct sf_wr w;

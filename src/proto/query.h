@@ -46,22 +46,23 @@ int smb2_dir_entry_next(uint8_t info_class, const uint8_t *buf, size_t len, size
                         struct smb2_dir_entry *e);
 
 /* ---- QUERY_INFO / SET_INFO ----------------------------------------- */
-#define SMB2_0_INFO_FILE              0x01
-#define SMB2_0_INFO_FILESYSTEM        0x02
-#define SMB2_0_INFO_SECURITY          0x03
-#define FILE_BASIC_INFORMATION        4
-#define FILE_STANDARD_INFORMATION     5
-#define FILE_INTERNAL_INFORMATION     6
-#define FILE_RENAME_INFORMATION       10
-#define FILE_LINK_INFORMATION         11
-#define FILE_DISPOSITION_INFORMATION  13
-#define FILE_ALL_INFORMATION          18
-#define FILE_ALLOCATION_INFORMATION   19
-#define FILE_END_OF_FILE_INFORMATION  20
-#define FILE_NETWORK_OPEN_INFORMATION 34
-#define FILE_FS_SIZE_INFORMATION      3
-#define FILE_FS_ATTRIBUTE_INFORMATION 5
-#define FILE_FS_FULL_SIZE_INFORMATION 7
+#define SMB2_0_INFO_FILE               0x01
+#define SMB2_0_INFO_FILESYSTEM         0x02
+#define SMB2_0_INFO_SECURITY           0x03
+#define FILE_BASIC_INFORMATION         4
+#define FILE_STANDARD_INFORMATION      5
+#define FILE_INTERNAL_INFORMATION      6
+#define FILE_RENAME_INFORMATION        10
+#define FILE_LINK_INFORMATION          11
+#define FILE_DISPOSITION_INFORMATION   13
+#define FILE_ALL_INFORMATION           18
+#define FILE_ALLOCATION_INFORMATION    19
+#define FILE_END_OF_FILE_INFORMATION   20
+#define FILE_NETWORK_OPEN_INFORMATION  34
+#define FILE_ATTRIBUTE_TAG_INFORMATION 35
+#define FILE_FS_SIZE_INFORMATION       3
+#define FILE_FS_ATTRIBUTE_INFORMATION  5
+#define FILE_FS_FULL_SIZE_INFORMATION  7
 
 uint8_t *smb2_query_info_req_encode(struct smb2_fileid fid, uint8_t info_type, uint8_t info_class,
                                     uint32_t out_len, uint32_t additional, size_t *len);
@@ -90,6 +91,9 @@ struct smb2_all_info {
 	uint64_t file_id;
 };
 int smb2_all_info_decode(const uint8_t *buf, size_t len, struct smb2_all_info *out);
+/* FileAttributeTagInformation (MS-FSCC 2.4.6): attributes and the reparse
+ * tag (meaningful only with FILE_ATTRIBUTE_REPARSE_POINT). */
+int smb2_attribute_tag_decode(const uint8_t *buf, size_t len, uint32_t *attributes, uint32_t *tag);
 struct smb2_fs_full_size {
 	uint64_t total_units, caller_avail_units, actual_avail_units;
 	uint32_t sectors_per_unit, bytes_per_sector;

@@ -6,6 +6,7 @@
 #include "proto/ea.h"
 #include "proto/ntstatus.h"
 #include "proto/query.h"
+#include "proto/reparse.h"
 #include "proto/session.h"
 #include "proto/smb2.h"
 #include "proto/tree.h"
@@ -42,6 +43,15 @@ static void dir_entries(const uint8_t *buf, size_t len, const uint8_t *data, siz
 	}
 }
 
+static void link_decoders(const uint8_t *buf, size_t len, const uint8_t *data, size_t size)
+{
+	struct smb2_link l;
+	if (smb2_reparse_decode(buf, len, &l) == 0) {
+		inside(l.target, l.target_len, data, size);
+		inside(l.print, l.print_len, data, size);
+	}
+}
+
 static void info_classes(const uint8_t *buf, size_t len)
 {
 	size_t pos = 0;
@@ -60,6 +70,8 @@ static void info_classes(const uint8_t *buf, size_t len)
 	smb2_validate_negotiate_rsp_decode(buf, len, &v);
 	smb2_copychunk_rsp_decode(buf, len, &cc);
 	smb2_resume_key_decode(buf, len, key);
+	uint32_t attrs, tag;
+	smb2_attribute_tag_decode(buf, len, &attrs, &tag);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -70,8 +82,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Validation decides; decoders must also cope with anything. */
 	int valid = smb2_rsp_validate(&h, data, size);
 	struct smb2_error_rsp er;
-	if (smb2_error_rsp_decode(data, size, &er) == 0)
+	if (smb2_error_rsp_decode(data, size, &er) == 0) {
 		inside(er.data, er.data_len, data, size);
+		struct smb2_link l;
+		if (smb2_symlink_error_decode(er.data, er.data_len, er.context_count, &l) == 0) {
+			inside(l.target, l.target_len, data, size);
+			inside(l.print, l.print_len, data, size);
+		}
+	}
 	smb2_simple_rsp_decode(data, size);
 	smb2_set_info_rsp_decode(data, size);
 	struct smb2_session_setup_rsp ss;
@@ -104,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (smb2_ioctl_rsp_decode(data, size, &io) == 0) {
 		inside(io.out, io.out_len, data, size);
 		info_classes(io.out, io.out_len);
+		link_decoders(io.out, io.out_len, data, size);
 	}
 	/* Raw payload decoders straight on the input, too. */
 	if (size > SMB2_HDR_LEN) {
