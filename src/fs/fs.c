@@ -9,6 +9,7 @@
 
 #include "proto/create.h"
 #include "proto/ntstatus.h"
+#include "proto/reparse.h"
 #include "proto/query.h"
 #include "proto/smb2.h"
 #include "util/bytes.h"
@@ -240,20 +241,26 @@ static void stat_done(struct call *c)
 	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
+	if (!err && tag_part_is_link(c, 2))
+		sf_fs_mark_link(&st, (size_t)st.st_size);
 	cb(c->user, err, err ? NULL : &st);
 }
 
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 {
-	struct sf_req_spec s[3];
+	struct sf_req_spec s[4];
 	int err = 0;
-	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0, &err)) {
+	/* lstat semantics: a symbolic link is reported, not followed (the
+	 * kernel follows links itself, one component at a time). */
+	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
+	                 FILE_OPEN_REPARSE_POINT, &err)) {
 		cb(user, err, NULL);
 		return;
 	}
 	query_all_spec(&s[1], SMB2_FILEID_ANY);
-	close_spec(&s[2], SMB2_FILEID_ANY);
-	call_run(call_new(fs, stat_done, cb, user), s, 3);
+	query_tag_spec(&s[2], SMB2_FILEID_ANY);
+	close_spec(&s[3], SMB2_FILEID_ANY);
+	call_run(call_new(fs, stat_done, cb, user), s, 4);
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -445,6 +452,11 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
 		d->name = name;
 		to_stat(rd->fs, &e.t, e.file_id, 1, &d->st);
+		/* With the reparse attribute, EaSize holds the reparse tag
+		 * (MS-FSCC 2.4.17). */
+		if ((e.t.attributes & FILE_ATTRIBUTE_REPARSE_POINT) &&
+		    smb2_reparse_tag_is_link(e.ea_size))
+			sf_fs_mark_link(&d->st, (size_t)d->st.st_size);
 		g_ptr_array_add(rd->entries, d);
 	}
 	return r < 0 ? EIO : 0;
@@ -606,8 +618,11 @@ static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
 	uint32_t access = DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE;
 	if (clear_readonly)
 		access |= FILE_WRITE_ATTRIBUTES;
+	/* The name itself goes, also when it is a symbolic link. */
 	if (!create_spec(fs, &s[n++], u->path, access, FILE_OPEN,
-	                 u->dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE, &err)) {
+	                 FILE_OPEN_REPARSE_POINT |
+	                         (u->dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE),
+	                 &err)) {
 		u->cb(u->user, err);
 		g_free(u->path);
 		g_free(u);
@@ -658,7 +673,7 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 	size_t nlen, ilen;
 	uint8_t *newname = sf_path_to_smb(to, fs->cfg.mapposix, &nlen, &err);
 	if (!newname || !create_spec(fs, &s[0], from, DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-	                             FILE_OPEN, 0, &err)) {
+	                             FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(newname);
 		cb(user, err);
 		return;
@@ -676,9 +691,17 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 static void setattr_done(struct call *c)
 {
 	sf_fs_stat_fn cb = c->cb;
-	uint32_t s = call_status(c);
+	/* The last three parts are the FileAllInformation and attribute
+	 * tag queries and the close; a server without the tag class only
+	 * loses the link check. */
+	uint32_t s = STATUS_SUCCESS;
+	for (int i = 0; i < c->n && !s; i++)
+		if (i != c->n - 2)
+			s = c->st[i];
 	struct stat st;
-	int err = s ? sf_fs_errno(s) : all_info_stat(c, c->n - 2, &st);
+	int err = s ? sf_fs_errno(s) : all_info_stat(c, c->n - 3, &st);
+	if (!err && tag_part_is_link(c, c->n - 2))
+		sf_fs_mark_link(&st, (size_t)st.st_size);
 	cb(c->user, err, err ? NULL : &st);
 }
 
@@ -695,7 +718,7 @@ void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned
 	uint32_t access = FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
 	if (to_set & SF_SET_SIZE)
 		access |= FILE_WRITE_DATA;
-	if (!create_spec(fs, &s[n++], path, access, FILE_OPEN, 0, &err)) {
+	if (!create_spec(fs, &s[n++], path, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		cb(user, err, NULL);
 		return;
 	}
@@ -720,6 +743,7 @@ void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned
 		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_BASIC_INFORMATION, buf, 40);
 	}
 	query_all_spec(&s[n++], SMB2_FILEID_ANY);
+	query_tag_spec(&s[n++], SMB2_FILEID_ANY);
 	close_spec(&s[n++], SMB2_FILEID_ANY);
 	(void)h;
 	call_run(call_new(fs, setattr_done, cb, user), s, n);

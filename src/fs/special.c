@@ -209,21 +209,25 @@ void sf_fs_set_size(sf_fs *fs, struct sf_fs_handle *h, uint64_t size, sf_fs_err_
 static void link_done(struct call *c)
 {
 	sf_fs_stat_fn cb = c->cb;
-	uint32_t s = call_status(c);
+	/* Part 3, the attribute tag query, may fail alone (see setattr). */
+	uint32_t s = c->st[0] ? c->st[0] : c->st[1] ? c->st[1] : c->st[2] ? c->st[2] : c->st[4];
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, 2, &st);
+	if (!err && tag_part_is_link(c, 3))
+		sf_fs_mark_link(&st, (size_t)st.st_size);
 	cb(c->user, err, err ? NULL : &st);
 }
 
 void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, void *user)
 {
-	struct sf_req_spec s[4];
+	struct sf_req_spec s[5];
 	int err = 0;
 	size_t nlen, ilen;
 	uint8_t *newname = sf_path_to_smb(to, fs->cfg.mapposix, &nlen, &err);
-	if (!newname || !create_spec(fs, &s[0], from,
-	                             FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE,
-	                             FILE_OPEN, FILE_NON_DIRECTORY_FILE, &err)) {
+	if (!newname ||
+	    !create_spec(fs, &s[0], from,
+	                 FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
+	                 FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(newname);
 		cb(user, err, NULL);
 		return;
@@ -232,10 +236,11 @@ void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, v
 	uint8_t *info = smb2_rename_info_encode(false, newname, nlen, &ilen);
 	set_info_spec(&s[1], SMB2_FILEID_ANY, FILE_LINK_INFORMATION, info, ilen);
 	query_all_spec(&s[2], SMB2_FILEID_ANY);
-	close_spec(&s[3], SMB2_FILEID_ANY);
+	query_tag_spec(&s[3], SMB2_FILEID_ANY);
+	close_spec(&s[4], SMB2_FILEID_ANY);
 	g_free(info);
 	g_free(newname);
-	call_run(call_new(fs, link_done, cb, user), s, 4);
+	call_run(call_new(fs, link_done, cb, user), s, 5);
 }
 
 /* ---- extended attributes ---------------------------------------------- */
@@ -291,7 +296,7 @@ void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_EA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-	                 FILE_OPEN, 0, &err)) {
+	                 FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		cb(user, err, NULL);
 		return;
 	}
@@ -319,7 +324,7 @@ void sf_fs_setxattr(sf_fs *fs, const char *path, const char *name, const void *v
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_WRITE_EA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-	                 FILE_OPEN, 0, &err)) {
+	                 FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(info);
 		cb(user, err);
 		return;

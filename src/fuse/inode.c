@@ -7,6 +7,7 @@ struct node {
 	uint64_t id;
 	char *path; /* NULL once unlinked or replaced */
 	uint64_t nlookup;
+	bool link; /* last seen as a symbolic link */
 };
 
 struct sf_itable {
@@ -127,6 +128,19 @@ void sf_itable_rename(struct sf_itable *t, const char *from, const char *to)
 		g_hash_table_insert(t->by_path, n->path, n);
 	}
 	g_ptr_array_free(moved, TRUE);
+}
+
+void sf_itable_set_link(struct sf_itable *t, uint64_t id, bool link)
+{
+	struct node *n = g_hash_table_lookup(t->by_id, &id);
+	if (n)
+		n->link = link;
+}
+
+bool sf_itable_is_link(struct sf_itable *t, const char *path)
+{
+	struct node *n = g_hash_table_lookup(t->by_path, path);
+	return n && n->link;
 }
 
 size_t sf_itable_size(struct sf_itable *t)

@@ -8,6 +8,7 @@
 #define SF_FUSE_INODE_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct sf_itable;
@@ -26,6 +27,10 @@ void sf_itable_forget(struct sf_itable *t, uint64_t nodeid, uint64_t n);
 void sf_itable_rename(struct sf_itable *t, const char *from, const char *to);
 /* A removed path: its node keeps its id until forgotten, without a path. */
 void sf_itable_unlink(struct sf_itable *t, const char *path);
+/* Whether a node is a symbolic link, as last reported to the kernel
+ * (renaming a link needs care on some servers). */
+void sf_itable_set_link(struct sf_itable *t, uint64_t nodeid, bool link);
+bool sf_itable_is_link(struct sf_itable *t, const char *path);
 size_t sf_itable_size(struct sf_itable *t);
 
 #endif

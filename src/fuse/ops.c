@@ -236,6 +236,7 @@ static void reply_dir(struct rd_op *r)
 				char *p = *r->d->path ? g_strconcat(r->d->path, "/", name, NULL)
 				                      : g_strdup(name);
 				ep.ino = sf_itable_lookup(f->inodes, p);
+				sf_itable_set_link(f->inodes, ep.ino, S_ISLNK(st.st_mode));
 				fix_ino(f, &ep.attr, ep.ino);
 				ep.attr_timeout = f->attr_timeout;
 				ep.entry_timeout = f->entry_timeout;
@@ -373,7 +374,10 @@ static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	}
 	struct op *o = op_new(req, from);
 	o->path2 = to;
-	sf_fs_rename(f->fs, from, to, !(flags & RENAME_NOREPLACE), rename_done, o);
+	if (sf_itable_is_link(f->inodes, from))
+		sf_fs_rename_link(f->fs, from, to, !(flags & RENAME_NOREPLACE), rename_done, o);
+	else
+		sf_fs_rename(f->fs, from, to, !(flags & RENAME_NOREPLACE), rename_done, o);
 }
 
 /* ---- files ---------------------------------------------------------- */

@@ -37,6 +37,7 @@ void reply_entry(struct op *o, const struct stat *st)
 {
 	struct fuse_entry_param e = {0};
 	e.ino = sf_itable_lookup(o->f->inodes, o->path);
+	sf_itable_set_link(o->f->inodes, e.ino, S_ISLNK(st->st_mode));
 	e.attr = *st;
 	fix_ino(o->f, &e.attr, e.ino);
 	e.attr_timeout = o->f->attr_timeout;

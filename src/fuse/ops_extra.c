@@ -1,5 +1,5 @@
 /* ops_extra.c - FUSE operations beyond files and directories: symlinks
- * (mfsymlinks), hard links, user.* extended attributes, fallocate,
+ * (native reparse points, or mfsymlinks), hard links, user.* extended attributes, fallocate,
  * SEEK_DATA/SEEK_HOLE, server-side copy_file_range and access. */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
@@ -63,38 +63,67 @@ static void symlink_done(void *user, int err, const struct stat *st)
 	op_free(o);
 }
 
+static void native_symlink_done(void *user, int err, const struct stat *st)
+{
+	struct op *o = user;
+	if (err)
+		fuse_reply_err(o->req, err);
+	else
+		reply_entry(o, st);
+	op_free(o);
+}
+
 void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
 	struct sf_fuse *f = ctx_of(req);
-	if (!f->mfsymlinks) {
-		/* Native SMB symlinks need reparse points this version does not
-		 * create yet; mfsymlinks works on every server. */
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (!sf_mfsymlink_format_ok(link)) {
+	if (f->mfsymlinks && !sf_mfsymlink_format_ok(link)) {
 		fuse_reply_err(req, ENAMETOOLONG);
 		return;
 	}
 	char *path = child_for_change(req, parent, name);
 	if (!path)
 		return;
-	uint8_t *content = sf_mfsymlink_format(link);
 	struct op *o = op_new(req, path);
+	if (!f->mfsymlinks) {
+		/* A native symlink: a reparse point on the server. */
+		sf_fs_symlink(f->fs, path, link, native_symlink_done, o);
+		return;
+	}
+	uint8_t *content = sf_mfsymlink_format(link);
 	o->size = strlen(link);
 	sf_fs_create_small(f->fs, path, content, SF_MFSYMLINK_SIZE, symlink_done, o);
 	g_free(content);
 }
 
-static void readlink_done(void *user, int err, const uint8_t *data, size_t len)
+static void native_readlink_done(void *user, int err, const char *target)
 {
 	fuse_req_t req = user;
-	char *target = err ? NULL : sf_mfsymlink_parse(data, len);
-	if (target)
-		fuse_reply_readlink(req, target);
+	if (err)
+		fuse_reply_err(req, err);
 	else
-		fuse_reply_err(req, err ? err : EINVAL);
+		fuse_reply_readlink(req, target);
+}
+
+struct mf_readlink {
+	fuse_req_t req;
+	char *path;
+};
+
+static void readlink_done(void *user, int err, const uint8_t *data, size_t len)
+{
+	struct mf_readlink *r = user;
+	char *target = err ? NULL : sf_mfsymlink_parse(data, len);
+	if (target) {
+		fuse_reply_readlink(r->req, target);
+	} else {
+		/* Not an mfsymlink file: it may be a native link (a reparse
+		 * point is also opened, as an empty file, by this read). */
+		struct sf_fuse *f = ctx_of(r->req);
+		sf_fs_readlink(f->fs, r->path, native_readlink_done, r->req);
+	}
 	g_free(target);
+	g_free(r->path);
+	g_free(r);
 }
 
 void sf_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -106,10 +135,13 @@ void sf_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	if (!f->mfsymlinks) {
-		fuse_reply_err(req, EINVAL);
+		sf_fs_readlink(f->fs, p, native_readlink_done, req);
 		return;
 	}
-	sf_fs_read_small(f->fs, p, SF_MFSYMLINK_SIZE, readlink_done, req);
+	struct mf_readlink *r = g_new(struct mf_readlink, 1);
+	r->req = req;
+	r->path = g_strdup(p);
+	sf_fs_read_small(f->fs, p, SF_MFSYMLINK_SIZE, readlink_done, r);
 }
 
 /* ---- hard links -------------------------------------------------------- */
