@@ -71,7 +71,7 @@ class SmbServer:
 
     def __init__(self, min_protocol=None, max_protocol=None, signing=None,
                  encryption_algs=None, signing_algs=None, extra_global=(),
-                 addr="127.0.0.1", name=None):
+                 addr="127.0.0.1", name=None, samba_root=None):
         self.min_protocol = min_protocol
         self.max_protocol = max_protocol
         self.signing = signing
@@ -83,6 +83,9 @@ class SmbServer:
         self.user = USER
         self.password = PASSWORD
         self.name = name or "smbfuse"
+        # A private Samba tree (fetch-samba-backports.sh) instead of the
+        # system's: its smbd, smbpasswd and smbclient, with its libraries.
+        self.samba_root = samba_root
         self.proc = None
         self.port = None
         os.makedirs(ROOT, exist_ok=True)
@@ -107,6 +110,32 @@ class SmbServer:
             with open(os.path.join(logdir, f), errors="replace") as fh:
                 out.append(f"== {f}\n" + fh.read()[-4000:])
         return "\n".join(out)
+
+    # -- the Samba programs ---------------------------------------------
+    def tool(self, name):
+        """argv[0] for a Samba program of this server's Samba."""
+        if not self.samba_root:
+            return name
+        for d in ("usr/sbin", "usr/bin"):
+            p = os.path.join(self.samba_root, d, name)
+            if os.path.exists(p):
+                return p
+        raise FileNotFoundError(name)
+
+    def tool_env(self, **extra):
+        env = dict(os.environ, _NO_WINBINDD="1", **extra)
+        if self.samba_root:
+            lib = os.path.join(self.samba_root, "usr/lib/x86_64-linux-gnu")
+            env["LD_LIBRARY_PATH"] = f"{lib}:{lib}/samba"
+        return env
+
+    def smbclient(self, command, share="share", max_protocol="SMB3"):
+        """Run smbclient commands as the test user; (returncode, output)."""
+        r = subprocess.run(
+            [self.tool("smbclient"), f"//{self.host}/{share}", "-p", str(self.port),
+             "-U", f"{self.user}%{self.password}", "-m", max_protocol, "-c", command],
+            capture_output=True, text=True, env=self.tool_env(), timeout=60)
+        return r.returncode, r.stdout + r.stderr
 
     # -- setup ---------------------------------------------------------
     def _write_conf(self):
@@ -191,12 +220,13 @@ class SmbServer:
 
     def _add_user(self, name, password, disable=False):
         ensure_unix_user(name)
-        env = dict(os.environ, _NO_WINBINDD="1")
-        subprocess.run(["smbpasswd", "-c", self.conf, "-s", "-a", name],
+        env = self.tool_env()
+        subprocess.run([self.tool("smbpasswd"), "-c", self.conf, "-s", "-a", name],
                        input=f"{password}\n{password}\n", text=True, env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if disable:
-            subprocess.run(["smbpasswd", "-c", self.conf, "-d", name], env=env, check=True,
+            subprocess.run([self.tool("smbpasswd"), "-c", self.conf, "-d", name], env=env,
+                           check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self, timeout=30):
@@ -209,9 +239,9 @@ class SmbServer:
                 self._add_user("alice", "AlicePass1")
                 self._add_user("disabled", "DisabledPass1", disable=True)
             out = open(os.path.join(self.dir, "log", "smbd.out"), "w")
-            env = dict(os.environ, _NO_WINBINDD="1")
+            env = self.tool_env()
             self.proc = subprocess.Popen(
-                ["smbd", "--foreground", "--no-process-group", "--debug-stdout", "-s",
+                [self.tool("smbd"), "--foreground", "--no-process-group", "--debug-stdout", "-s",
                  self.conf],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                 start_new_session=True)

@@ -1,4 +1,5 @@
-"""Issue 4: xattrs, hard links, symlinks (mfsymlinks), fallocate and
+"""Issue 4: xattrs, hard links, symlinks (mfsymlinks; native ones in
+test_symlinks.py), fallocate and
 punch-hole, SEEK_DATA/SEEK_HOLE, server-side copy, mapposix names."""
 
 import ctypes
@@ -87,10 +88,20 @@ def test_mfsymlinks(smnt):
         os.unlink(smnt.path(n))
 
 
-def test_symlink_without_mfsymlinks_refused(mnt_plain):
+def test_native_symlink_on_server_without_reparse_points(mnt_plain):
+    """Samba 4.17 cannot store reparse points: symlink(2) is EPERM, as on a
+    local file system without links, and leaves no empty file behind."""
     with pytest.raises(OSError) as e:
         os.symlink("x", mnt_plain.path("l"))
     assert e.value.errno == errno.EPERM
+    assert not os.path.lexists(mnt_plain.path("l"))
+    assert not os.path.lexists(mnt_plain.backing("l"))
+    with open(mnt_plain.path("plain.txt"), "w") as f:
+        f.write("not a link")
+    with pytest.raises(OSError) as e:
+        os.readlink(mnt_plain.path("plain.txt"))
+    assert e.value.errno == errno.EINVAL
+    os.unlink(mnt_plain.path("plain.txt"))
 
 
 @pytest.fixture(scope="module")
