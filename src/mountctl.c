@@ -183,6 +183,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	char *argv[] = {(char *)m->prog, "-o", mo->str, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	m->se = fuse_session_new(&args, &sf_fuse_ops, sizeof sf_fuse_ops, &m->ctx);
+	fuse_opt_free_args(&args); /* what libfuse added while parsing */
 	g_free(fsname);
 	if (!m->se) {
 		g_string_free(mo, TRUE);
@@ -239,7 +240,7 @@ static void teardown(struct mount_state *m)
 		g_main_loop_unref(m->loop);
 }
 
-int sf_mount_main(struct sf_config *cfg, const char *prog)
+static int mount_main(struct sf_config *cfg, const char *prog)
 {
 	struct mount_state m = {.prog = prog, .report_fd = -1};
 	GError *err = NULL;
@@ -268,8 +269,7 @@ int sf_mount_main(struct sf_config *cfg, const char *prog)
 		}
 		if (pid > 0) {
 			close(p[1]);
-			sf_config_free(cfg); /* the child has its own copy of the secrets */
-			return wait_for_child(p[0], prog);
+			return wait_for_child(p[0], prog); /* the child has its own copy */
 		}
 		close(p[0]);
 		setsid();
@@ -279,6 +279,12 @@ int sf_mount_main(struct sf_config *cfg, const char *prog)
 	if (m.report_fd >= 0)
 		report(&m, rc ? rc : SF_EXIT_IO, "start-up failed");
 	teardown(&m);
-	sf_config_free(cfg);
+	return rc;
+}
+
+int sf_mount_main(struct sf_config *cfg, const char *prog)
+{
+	int rc = mount_main(cfg, prog);
+	sf_config_free(cfg); /* wipes the secrets it holds */
 	return rc;
 }
