@@ -228,10 +228,13 @@ static void reply_dir(struct rd_op *r)
 			n = fuse_add_direntry_plus(r->req, NULL, 0, name, &ep, i + 1);
 			if (n > r->size - used)
 				break;
-			/* A possible mfsymlink gets no attributes here: the kernel
+			/* A possible mfsymlink, or a native link whose size is the
+			 * length of its target, gets no attributes here: the kernel
 			 * looks it up, which reads it. */
 			if (e && f->mfsymlinks && S_ISREG(st.st_mode) && st.st_size == 1067)
 				e = NULL, ep.attr.st_mode = S_IFREG;
+			if (e && S_ISLNK(st.st_mode) && st.st_size == 0)
+				e = NULL, ep.attr.st_mode = S_IFLNK;
 			if (e) {
 				char *p = *r->d->path ? g_strconcat(r->d->path, "/", name, NULL)
 				                      : g_strdup(name);

@@ -36,16 +36,32 @@ static void symattr_read(void *user, int err, const uint8_t *data, size_t len)
 	g_free(s);
 }
 
+static void symattr_native(void *user, int err, const char *target)
+{
+	struct symattr *s = user;
+	if (!err)
+		s->st.st_size = (off_t)strlen(target);
+	s->cont(s->user, &s->st);
+	g_free(s);
+}
+
 bool sf_fuse_symlink_attr(struct sf_fuse *f, const char *path, const struct stat *st,
                           sf_attr_cont cont, void *user)
 {
-	if (!f->mfsymlinks || !S_ISREG(st->st_mode) || st->st_size != SF_MFSYMLINK_SIZE || !path)
+	/* A native link's file has no size of its own (0); POSIX wants the
+	 * length of the target, which tools such as git compare. */
+	bool native = S_ISLNK(st->st_mode) && st->st_size == 0;
+	bool mf = f->mfsymlinks && S_ISREG(st->st_mode) && st->st_size == SF_MFSYMLINK_SIZE;
+	if (!path || (!native && !mf))
 		return false;
 	struct symattr *s = g_new(struct symattr, 1);
 	s->cont = cont;
 	s->user = user;
 	s->st = *st;
-	sf_fs_read_small(f->fs, path, SF_MFSYMLINK_SIZE, symattr_read, s);
+	if (native)
+		sf_fs_readlink(f->fs, path, symattr_native, s);
+	else
+		sf_fs_read_small(f->fs, path, SF_MFSYMLINK_SIZE, symattr_read, s);
 	return true;
 }
 

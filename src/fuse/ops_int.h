@@ -37,9 +37,10 @@ const char *path_or_reply(fuse_req_t req, fuse_ino_t ino);
  * after replying EROFS (read-only mount) or ESTALE. */
 char *child_for_change(fuse_req_t req, fuse_ino_t parent, const char *name);
 
-/* mfsymlinks: if st may be a symlink file, read it and call cont with the
- * symlink's attributes (or st unchanged); returns false when st cannot be
- * one (cont is then not called). */
+/* Links whose attributes need the target: with mfsymlinks, a file that may
+ * be a symlink file; a native link reported with size 0. Reads the link and
+ * calls cont with the link's attributes (or st unchanged); returns false
+ * when st needs nothing (cont is then not called). */
 typedef void (*sf_attr_cont)(void *user, const struct stat *st);
 bool sf_fuse_symlink_attr(struct sf_fuse *f, const char *path, const struct stat *st,
                           sf_attr_cont cont, void *user);

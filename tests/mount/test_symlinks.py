@@ -117,6 +117,7 @@ def test_link_made_by_another_client(lmnt, work):
     other = os.path.join(work, "other")
     assert is_link(other)
     assert os.readlink(other) == "../elsewhere/x"
+    assert os.lstat(other).st_size == len("../elsewhere/x")  # POSIX: the target's length
     assert [e.name for e in os.scandir(work) if e.is_symlink()] == ["other"]
 
 
@@ -200,3 +201,23 @@ def test_tar_with_links_round_trip(lmnt, work, tmp_path):
                        else None)
                       for d, dirs, files in os.walk(root) for n in dirs + files)
     assert listing(os.path.join(work, "src")) == listing(src)
+
+
+def test_git_tracks_links(lmnt, work):
+    def git(*args):
+        r = subprocess.run(["git", "-C", work, *args], capture_output=True, text=True,
+                           env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e",
+                                    GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@e"))
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+    git("init", "-q")
+    with open(os.path.join(work, "file.txt"), "w") as f:
+        f.write("content\n")
+    os.symlink("file.txt", os.path.join(work, "link"))
+    git("add", "file.txt", "link")
+    git("commit", "-q", "-m", "with a link")
+    assert git("status", "--porcelain") == ""
+    modes = {line.split()[3]: line.split()[0] for line in git("ls-files", "-s").splitlines()}
+    assert modes == {"file.txt": "100644", "link": "120000"}
+    assert git("cat-file", "-p", "HEAD:link") == "file.txt"
+    git("fsck", "--strict")
