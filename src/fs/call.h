@@ -48,6 +48,8 @@ bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t ac
                  uint32_t disposition, uint32_t options, int *err);
 void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid);
 void close_spec(struct sf_req_spec *s, struct smb2_fileid fid);
+void ioctl_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint32_t code, const uint8_t *in,
+                size_t in_len, uint32_t max_out);
 void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t cls, const uint8_t *buf,
                    size_t len);
 void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id, uint32_t nlink,

@@ -187,6 +187,17 @@ void close_spec(struct sf_req_spec *s, struct smb2_fileid fid)
 	s->flags = SF_REQ_CONTROL;
 }
 
+void ioctl_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint32_t code, const uint8_t *in,
+                size_t in_len, uint32_t max_out)
+{
+	size_t blen;
+	memset(s, 0, sizeof *s);
+	s->command = SMB2_IOCTL;
+	s->body = smb2_ioctl_req_encode(fid, code, in, in_len, max_out, &blen);
+	s->body_len = blen;
+	s->expect_rsp = max_out;
+}
+
 void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t cls, const uint8_t *buf,
                    size_t len)
 {

@@ -33,10 +33,8 @@ static void ioctl_done(struct call *c)
 void sf_fs_ioctl(sf_fs *fs, struct sf_fs_handle *h, uint32_t code, const uint8_t *in, size_t in_len,
                  uint32_t max_out, sf_fs_data_fn cb, void *user)
 {
-	size_t blen;
-	struct sf_req_spec s = {.command = SMB2_IOCTL, .expect_rsp = max_out};
-	s.body = smb2_ioctl_req_encode(h->fid, code, in, in_len, max_out, &blen);
-	s.body_len = blen;
+	struct sf_req_spec s;
+	ioctl_spec(&s, h->fid, code, in, in_len, max_out);
 	call_run(call_new(fs, ioctl_done, cb, user), &s, 1);
 }
 

@@ -121,13 +121,7 @@ void sf_fs_readlink(sf_fs *fs, const char *path, sf_fs_link_fn cb, void *user)
 		cb(user, err, NULL);
 		return;
 	}
-	size_t blen;
-	memset(&s[1], 0, sizeof s[1]);
-	s[1].command = SMB2_IOCTL;
-	s[1].expect_rsp = SMB2_REPARSE_MAX;
-	s[1].body = smb2_ioctl_req_encode(SMB2_FILEID_ANY, FSCTL_GET_REPARSE_POINT, NULL, 0,
-	                                  SMB2_REPARSE_MAX, &blen);
-	s[1].body_len = blen;
+	ioctl_spec(&s[1], SMB2_FILEID_ANY, FSCTL_GET_REPARSE_POINT, NULL, 0, SMB2_REPARSE_MAX);
 	close_spec(&s[2], SMB2_FILEID_ANY);
 	call_run(call_new(fs, readlink_done, cb, user), s, 3);
 }
@@ -183,34 +177,36 @@ static void symlink_done(struct call *c)
 	symlink_op_free(o);
 }
 
-void sf_fs_symlink(sf_fs *fs, const char *path, const char *target, sf_fs_stat_fn cb, void *user)
+/* s[0], s[1]: open or create path as a non-directory, the link itself,
+ * and make it a symbolic link to target. 0, or an errno. */
+static int set_link_specs(sf_fs *fs, struct sf_req_spec *s, const char *path, const char *target,
+                          uint32_t disposition)
 {
 	uint32_t flags;
 	size_t tlen, rlen;
 	uint8_t *t16 = sf_link_from_posix(target, &flags, &tlen);
 	uint8_t *rp = t16 ? smb2_symlink_reparse_encode(t16, tlen, flags, &rlen) : NULL;
 	g_free(t16);
-	if (!rp) {
-		cb(user, target[0] ? ENAMETOOLONG : ENOENT, NULL);
-		return;
-	}
-	struct sf_req_spec s[4];
+	if (!rp)
+		return target[0] ? ENAMETOOLONG : ENOENT;
 	int err = 0;
-	if (!create_spec(fs, &s[0], path,
-	                 FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA |
-	                         SYNCHRONIZE,
-	                 FILE_CREATE, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &err)) {
-		g_free(rp);
+	if (create_spec(fs, &s[0], path,
+	                FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA |
+	                        SYNCHRONIZE,
+	                disposition, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &err))
+		ioctl_spec(&s[1], SMB2_FILEID_ANY, FSCTL_SET_REPARSE_POINT, rp, rlen, 0);
+	g_free(rp);
+	return err;
+}
+
+void sf_fs_symlink(sf_fs *fs, const char *path, const char *target, sf_fs_stat_fn cb, void *user)
+{
+	struct sf_req_spec s[4];
+	int err = set_link_specs(fs, s, path, target, FILE_CREATE);
+	if (err) {
 		cb(user, err, NULL);
 		return;
 	}
-	size_t blen;
-	memset(&s[1], 0, sizeof s[1]);
-	s[1].command = SMB2_IOCTL;
-	s[1].body =
-	        smb2_ioctl_req_encode(SMB2_FILEID_ANY, FSCTL_SET_REPARSE_POINT, rp, rlen, 0, &blen);
-	s[1].body_len = blen;
-	g_free(rp);
 	query_all_spec(&s[2], SMB2_FILEID_ANY);
 	close_spec(&s[3], SMB2_FILEID_ANY);
 	struct symlink_op *o = g_new0(struct symlink_op, 1);
@@ -293,28 +289,11 @@ static void relink_checked(void *user, int err, const char *target)
 		relink_finish(o, 0); /* still a link (or gone again): nothing to repair */
 		return;
 	}
-	uint32_t flags;
-	size_t tlen, rlen;
-	uint8_t *t16 = sf_link_from_posix(o->target, &flags, &tlen);
-	uint8_t *rp = t16 ? smb2_symlink_reparse_encode(t16, tlen, flags, &rlen) : NULL;
-	g_free(t16);
 	struct sf_req_spec s[3];
-	int e = 0;
-	if (!rp || !create_spec(o->fs, &s[0], o->to,
-	                        FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA |
-	                                SYNCHRONIZE,
-	                        FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &e)) {
-		g_free(rp);
+	if (set_link_specs(o->fs, s, o->to, o->target, FILE_OPEN) != 0) {
 		relink_finish(o, EIO);
 		return;
 	}
-	size_t blen;
-	memset(&s[1], 0, sizeof s[1]);
-	s[1].command = SMB2_IOCTL;
-	s[1].body =
-	        smb2_ioctl_req_encode(SMB2_FILEID_ANY, FSCTL_SET_REPARSE_POINT, rp, rlen, 0, &blen);
-	s[1].body_len = blen;
-	g_free(rp);
 	close_spec(&s[2], SMB2_FILEID_ANY);
 	call_run(call_new(o->fs, relink_restored, o, NULL), s, 3);
 }
