@@ -1,6 +1,7 @@
 /* ops_extra.c - FUSE operations beyond files and directories: symlinks
- * (native reparse points, or mfsymlinks), hard links, user.* extended attributes, fallocate,
- * SEEK_DATA/SEEK_HOLE, server-side copy_file_range and access. */
+ * (native reparse points, or mfsymlinks), hard links, user.* extended
+ * attributes, fallocate, SEEK_DATA/SEEK_HOLE, server-side copy_file_range
+ * and access. */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
 #include "fs/mfsymlink.h"
@@ -79,7 +80,8 @@ static void symlink_done(void *user, int err, const struct stat *st)
 	op_free(o);
 }
 
-static void native_symlink_done(void *user, int err, const struct stat *st)
+/* A new name (native symlink, hard link): its entry, or the error. */
+static void entry_done(void *user, int err, const struct stat *st)
 {
 	struct op *o = user;
 	if (err)
@@ -102,7 +104,7 @@ void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
 	struct op *o = op_new(req, path);
 	if (!f->mfsymlinks) {
 		/* A native symlink: a reparse point on the server. */
-		sf_fs_symlink(f->fs, path, link, native_symlink_done, o);
+		sf_fs_symlink(f->fs, path, link, entry_done, o);
 		return;
 	}
 	uint8_t *content = sf_mfsymlink_format(link);
@@ -162,16 +164,6 @@ void sf_readlink(fuse_req_t req, fuse_ino_t ino)
 
 /* ---- hard links -------------------------------------------------------- */
 
-static void link_done(void *user, int err, const struct stat *st)
-{
-	struct op *o = user;
-	if (err)
-		fuse_reply_err(o->req, err == ENOENT ? ENOENT : err);
-	else
-		reply_entry(o, st);
-	op_free(o);
-}
-
 void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	struct sf_fuse *f = ctx_of(req);
@@ -182,7 +174,7 @@ void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 	if (!to)
 		return;
 	struct op *o = op_new(req, to);
-	sf_fs_link(f->fs, from, to, link_done, o);
+	sf_fs_link(f->fs, from, to, entry_done, o);
 }
 
 /* ---- extended attributes (user.* <-> SMB EAs) ------------------------- */
