@@ -4,6 +4,7 @@
 #include "mountctl.h"
 #include "net/client.h"
 #include "opts.h"
+#include "util/heap.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 	base = base ? base + 1 : argv[0];
 	const char *prog = g_str_has_prefix(base, "mount.") ? "mount.smbfuse" : "smbfuse";
 	g_log_set_writer_func(log_writer, NULL, NULL);
+	sf_heap_tune_for_io();
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(prog);

@@ -15,6 +15,7 @@
 #include "proto/query.h"
 #include "proto/smb2.h"
 #include "util/bytes.h"
+#include "util/heap.h"
 #include "util/timeconv.h"
 #include "util/utf16.h"
 
@@ -650,6 +651,7 @@ int main(int argc, char **argv)
 {
 	struct probe p = {0};
 	g_log_set_writer_func(log_to_stderr, NULL, NULL);
+	sf_heap_tune_for_io();
 	p.creds = sf_creds_new();
 	const char *pos[3] = {0};
 	int npos = 0, rc = 0;
