@@ -250,9 +250,13 @@ static int mount_main(struct sf_config *cfg, const char *prog)
 		return SF_EXIT_USAGE;
 	}
 	struct stat sb;
-	if (stat(cfg->mountpoint, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+	if (stat(cfg->mountpoint, &sb) != 0) {
 		fprintf(stderr, "%s: mount point %s: %s\n", prog, cfg->mountpoint,
-		        errno && !S_ISDIR(sb.st_mode) ? g_strerror(errno) : "not a directory");
+		        g_strerror(errno));
+		return SF_EXIT_USAGE;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "%s: mount point %s: not a directory\n", prog, cfg->mountpoint);
 		return SF_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -19,25 +19,6 @@
 
 /* ---- lookup / getattr / setattr --------------------------------------- */
 
-static void lookup_cont(void *user, const struct stat *st)
-{
-	struct op *o = user;
-	reply_entry(o, st);
-	op_free(o);
-}
-
-static void lookup_done(void *user, int err, const struct stat *st)
-{
-	struct op *o = user;
-	if (!err && sf_fuse_symlink_attr(o->f, o->path, st, lookup_cont, o))
-		return;
-	if (err)
-		fuse_reply_err(o->req, err);
-	else
-		reply_entry(o, st);
-	op_free(o);
-}
-
 static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	char *path = sf_itable_child(ctx_of(req)->inodes, parent, name);
@@ -46,7 +27,7 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	struct op *o = op_new(req, path);
-	sf_fs_stat(o->f->fs, path, lookup_done, o);
+	sf_fs_stat(o->f->fs, path, entry_done, o);
 }
 
 static void sf_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -304,18 +285,13 @@ static void sf_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	do_readdir(req, size, off, fi, true);
 }
 
-static void mkdir_done(void *user, int err, const struct stat *st)
-{
-	lookup_done(user, err, st);
-}
-
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	char *path = child_for_change(req, parent, name);
 	if (!path)
 		return;
 	struct op *o = op_new(req, path);
-	sf_fs_mkdir(o->f->fs, path, mode, mkdir_done, o);
+	sf_fs_mkdir(o->f->fs, path, mode, entry_done, o);
 }
 
 static void remove_done(void *user, int err)

@@ -54,6 +54,25 @@ void reply_entry(struct op *o, const struct stat *st)
 	}
 }
 
+static void entry_cont(void *user, const struct stat *st)
+{
+	struct op *o = user;
+	reply_entry(o, st);
+	op_free(o);
+}
+
+void entry_done(void *user, int err, const struct stat *st)
+{
+	struct op *o = user;
+	if (!err && sf_fuse_symlink_attr(o->f, o->path, st, entry_cont, o))
+		return;
+	if (err)
+		fuse_reply_err(o->req, err);
+	else
+		reply_entry(o, st);
+	op_free(o);
+}
+
 const char *path_or_reply(fuse_req_t req, fuse_ino_t ino)
 {
 	const char *p = path_of(req, ino);

@@ -80,17 +80,6 @@ static void symlink_done(void *user, int err, const struct stat *st)
 	op_free(o);
 }
 
-/* A new name (native symlink, hard link): its entry, or the error. */
-static void entry_done(void *user, int err, const struct stat *st)
-{
-	struct op *o = user;
-	if (err)
-		fuse_reply_err(o->req, err);
-	else
-		reply_entry(o, st);
-	op_free(o);
-}
-
 void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
 	struct sf_fuse *f = ctx_of(req);

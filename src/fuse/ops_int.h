@@ -30,6 +30,10 @@ void op_free(struct op *o);
 void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid);
 /* Count a lookup of o->path and answer with an entry (or create). */
 void reply_entry(struct op *o, const struct stat *st);
+/* sf_fs_stat_fn for a name's entry (lookup, new links): the entry with
+ * the right attributes for links (sf_fuse_symlink_attr), or the error;
+ * frees the op. */
+void entry_done(void *user, int err, const struct stat *st);
 const char *path_of(fuse_req_t req, fuse_ino_t ino);
 /* The path of ino, or NULL after replying ESTALE. */
 const char *path_or_reply(fuse_req_t req, fuse_ino_t ino);

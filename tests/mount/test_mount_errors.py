@@ -5,6 +5,7 @@ import errno
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -64,6 +65,9 @@ def test_missing_mountpoint(server):
     line = one_line(run(mount_cmd(server, "/tmp/smbfuse-no-such-dir", f"credentials={c}"),
                         timeout=30), 1)
     assert "No such file or directory" in line
+    with tempfile.NamedTemporaryFile(dir="/tmp/smbfuse-test") as f:  # a file, not a directory
+        line = one_line(run(mount_cmd(server, f.name, f"credentials={c}"), timeout=30), 1)
+        assert line.endswith(": not a directory"), line
 
 
 def test_unknown_option_and_password_option(server, mp):
