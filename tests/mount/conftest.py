@@ -65,19 +65,21 @@ class Mount:
         return os.path.join(self.server.share_path(self.share), *p)
 
     def stop(self, check=True):
+        """Unmount and reap the daemon; clean up fully before any check
+        fails, so a failing test never leaves a mount or a daemon behind."""
         if self.proc is None:
             return
+        problems = []
         if is_mounted(self.dir):
             r = subprocess.run(["fusermount3", "-u", self.dir], capture_output=True, text=True)
-            if check:
-                assert r.returncode == 0, r.stderr
+            if r.returncode != 0:
+                problems.append(f"fusermount3 -u failed: {r.stderr}")
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, 9)
             self.proc.wait()
-            if check:
-                pytest.fail("smbfuse did not exit after unmount")
+            problems.append("smbfuse did not exit after unmount")
         try:
             os.killpg(self.proc.pid, 9)  # nothing of ours may linger
         except ProcessLookupError:
@@ -85,11 +87,14 @@ class Mount:
         if is_mounted(self.dir):
             subprocess.run(["fusermount3", "-uz", self.dir])
         err = self.stderr()
+        code = self.proc.returncode
         self.proc = None
         if check:
-            for bad in BAD_STDERR:
-                assert bad not in err, err
-            assert self.exit_code in (0, None), err
+            problems += [f"{bad!r} in stderr" for bad in BAD_STDERR if bad in err]
+            if code not in (0, None):
+                problems.append(f"exit status {code}")
+            if problems:
+                pytest.fail("; ".join(problems) + "\n" + err)
 
     @property
     def exit_code(self):
