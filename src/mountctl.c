@@ -31,6 +31,7 @@ struct mount_state {
 	struct fuse_session *se;
 	struct fuse_buf buf;
 	GMainLoop *loop;
+	guint fuse_src, sig_src[3];
 	bool mounted;
 };
 
@@ -87,11 +88,13 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		return G_SOURCE_CONTINUE;
 	if (r <= 0) { /* unmounted (ENODEV) or the fd failed */
 		g_main_loop_quit(m->loop);
+		m->fuse_src = 0;
 		return G_SOURCE_REMOVE;
 	}
 	fuse_session_process_buf(m->se, &m->buf);
 	if (fuse_session_exited(m->se)) {
 		g_main_loop_quit(m->loop);
+		m->fuse_src = 0;
 		return G_SOURCE_REMOVE;
 	}
 	return G_SOURCE_CONTINUE;
@@ -217,25 +220,40 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 			g_warning("chdir /: %s", g_strerror(errno));
 	}
 	m->loop = g_main_loop_new(NULL, FALSE);
-	g_unix_fd_add(fuse_session_fd(m->se), G_IO_IN, on_fuse_input, m);
-	g_unix_signal_add(SIGTERM, on_signal, m);
-	g_unix_signal_add(SIGINT, on_signal, m);
-	g_unix_signal_add(SIGHUP, on_signal, m);
+	m->fuse_src = g_unix_fd_add(fuse_session_fd(m->se), G_IO_IN, on_fuse_input, m);
+	m->sig_src[0] = g_unix_signal_add(SIGTERM, on_signal, m);
+	m->sig_src[1] = g_unix_signal_add(SIGINT, on_signal, m);
+	m->sig_src[2] = g_unix_signal_add(SIGHUP, on_signal, m);
 	g_main_loop_run(m->loop);
 	return 0;
 }
 
+/* Orderly teardown, also on a signal in the middle of busy I/O: stop
+ * reading FUSE, unmount (replies to requests still in flight then fail
+ * harmlessly), let the in-flight work drain while the tree is
+ * disconnected and the session logged off (closing the client fails what
+ * is left, and every callback runs now, while the state it touches is
+ * still alive), and only then free. */
 static void teardown(struct mount_state *m)
 {
+	if (m->fuse_src)
+		g_source_remove(m->fuse_src);
+	for (size_t i = 0; i < G_N_ELEMENTS(m->sig_src); i++)
+		if (m->sig_src[i])
+			g_source_remove(m->sig_src[i]);
 	if (m->se) {
+		fuse_session_exit(m->se);
 		if (m->mounted)
 			fuse_session_unmount(m->se);
-		fuse_session_destroy(m->se);
 	}
+	sf_client_close(m->client); /* tree disconnect, logoff, then close */
+	while (g_main_context_iteration(NULL, FALSE))
+		; /* deferred completions of the failed requests */
+	if (m->se)
+		fuse_session_destroy(m->se);
 	free(m->buf.mem);
 	sf_fs_free(m->ctx.fs);
 	sf_itable_free(m->ctx.inodes);
-	sf_client_close(m->client); /* tree disconnect, logoff */
 	if (m->loop)
 		g_main_loop_unref(m->loop);
 }

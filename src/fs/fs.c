@@ -6,6 +6,7 @@
 #include "fs/fs.h"
 
 #include "fs/call.h"
+#include "fs/later.h"
 
 #include "proto/create.h"
 #include "proto/ntstatus.h"
@@ -265,7 +266,7 @@ void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 	 * kernel follows links itself, one component at a time). */
 	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
 	                 FILE_OPEN_REPARSE_POINT, &err)) {
-		cb(user, err, NULL);
+		later_stat(fs, cb, user, err);
 		return;
 	}
 	query_all_spec(&s[1], SMB2_FILEID_ANY);
@@ -323,7 +324,7 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	struct sf_req_spec s[2];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, access, disp, options, &err)) {
-		cb(user, err, NULL, NULL);
+		later_open(fs, cb, user, err);
 		return;
 	}
 	/* A file created without write permission bits is read-only. */
@@ -434,11 +435,16 @@ static void dirent_free(gpointer p)
 }
 
 /* Listing state: CREATE + QUERY_DIRECTORY, more QUERY_DIRECTORY until
- * STATUS_NO_MORE_FILES, then CLOSE (always, also after an error). */
+ * STATUS_NO_MORE_FILES (or an answer with no entries), then CLOSE
+ * (always, also after an error). A server that never ends a listing is
+ * stopped at RD_MAX_ENTRIES. */
+#define RD_MAX_ENTRIES (1u << 20)
 struct rd {
 	sf_fs *fs;
 	struct smb2_fileid fid;
 	GPtrArray *entries;
+	guint seen; /* entries the server sent, shown or not */
+	bool done;  /* an answer held no entry: the listing is complete */
 	int err;
 	sf_fs_dir_fn cb;
 	void *user;
@@ -455,8 +461,14 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 	size_t pos = 0;
 	struct smb2_dir_entry e;
 	int r;
+	guint before = rd->seen;
 	while ((r = smb2_dir_entry_next(FILE_ID_BOTH_DIRECTORY_INFORMATION, q.buf, q.buf_len, &pos,
 	                                &e)) == 1) {
+		if (++rd->seen > RD_MAX_ENTRIES) {
+			g_warning("listing stopped after %u entries: the server does not end it",
+			          RD_MAX_ENTRIES);
+			return EIO;
+		}
 		char *name = sf_name_from_smb(e.name, e.name_len, rd->fs->cfg.mapposix);
 		if (!name)
 			continue; /* ".", "..", or a name POSIX cannot show */
@@ -470,6 +482,7 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 			sf_fs_mark_link(&d->st, (size_t)d->st.st_size);
 		g_ptr_array_add(rd->entries, d);
 	}
+	rd->done = rd->seen == before;
 	return r < 0 ? EIO : 0;
 }
 
@@ -514,7 +527,7 @@ static void rd_step(struct rd *rd, const struct call *c, int i)
 		return;
 	}
 	rd->err = c->st[i] ? sf_fs_errno(c->st[i]) : collect_entries(rd, c, i);
-	if (rd->err)
+	if (rd->err || rd->done)
 		rd_close(rd);
 	else
 		rd_query(rd);
@@ -547,7 +560,7 @@ void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user)
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	                 FILE_OPEN, FILE_DIRECTORY_FILE, &err)) {
-		cb(user, err, NULL);
+		later_dir(fs, cb, user, err);
 		return;
 	}
 	uint8_t star[2] = {'*', 0};
@@ -585,7 +598,7 @@ void sf_fs_mkdir(sf_fs *fs, const char *path, mode_t mode, sf_fs_stat_fn cb, voi
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_CREATE,
 	                 FILE_DIRECTORY_FILE, &err)) {
-		cb(user, err, NULL);
+		later_stat(fs, cb, user, err);
 		return;
 	}
 	query_all_spec(&s[1], SMB2_FILEID_ANY);
@@ -634,7 +647,7 @@ static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
 	                 FILE_OPEN_REPARSE_POINT |
 	                         (u->dir ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE),
 	                 &err)) {
-		u->cb(u->user, err);
+		later_err(fs, u->cb, u->user, err);
 		g_free(u->path);
 		g_free(u);
 		return;
@@ -686,7 +699,7 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 	if (!newname || !create_spec(fs, &s[0], from, DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	                             FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(newname);
-		cb(user, err);
+		later_err(fs, cb, user, err);
 		return;
 	}
 	uint8_t *info = smb2_rename_info_encode(replace, newname, nlen, &ilen);
@@ -730,7 +743,7 @@ void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned
 	if (to_set & SF_SET_SIZE)
 		access |= FILE_WRITE_DATA;
 	if (!create_spec(fs, &s[n++], path, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
-		cb(user, err, NULL);
+		later_stat(fs, cb, user, err);
 		return;
 	}
 	if (to_set & SF_SET_SIZE) {
@@ -795,7 +808,7 @@ void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user)
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], "", FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0, &err)) {
-		cb(user, err, NULL);
+		later_statvfs(fs, cb, user, err);
 		return;
 	}
 	size_t blen;

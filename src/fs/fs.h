@@ -95,7 +95,9 @@ void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
  * per handle) as SMB2 byte-range locks. type: F_RDLCK, F_WRLCK, F_UNLCK;
  * len 0 means to the end of any file. wait: block until granted (EINTR
  * after sf_fs_lock_cancel). A conflict without wait is EAGAIN. The
- * returned op is valid until cb runs. */
+ * returned op is valid until cb runs; NULL when nothing needs the server
+ * (cb still runs later, from the loop). Like every call here, cb never
+ * runs inside the call itself. */
 struct sf_fs_lockop;
 struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, int type,
                                 uint64_t start, uint64_t len, bool wait, sf_fs_err_fn cb,

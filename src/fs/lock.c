@@ -12,6 +12,7 @@
 #define G_LOG_DOMAIN "smbfuse-fs"
 
 #include "fs/call.h"
+#include "fs/later.h"
 
 #include "proto/create.h"
 #include "proto/ntstatus.h"
@@ -45,7 +46,7 @@ struct sf_fs_lockop {
 	GArray *released; /* struct held, to restore if the target fails */
 	struct held target;
 	bool unlock, wait;
-	uint64_t mid; /* of the request in flight, for cancel */
+	sf_req_handle req; /* the request in flight, for cancel */
 	bool in_flight;
 	int fail_err; /* the target was refused: report this after restoring */
 	sf_fs_err_fn cb;
@@ -147,7 +148,7 @@ static void run_next(struct sf_fs_lockop *o)
 	spec.body = smb2_lock_req_encode(o->h->fid, &s->e, 1, &blen);
 	spec.body_len = blen;
 	o->in_flight = true;
-	o->mid = sf_tree_submit(o->fs->tree, &spec, 1);
+	o->req = sf_tree_submit(o->fs->tree, &spec, 1);
 	g_free((void *)spec.body);
 }
 
@@ -158,7 +159,7 @@ struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owne
 	if (!len || len > UINT64_MAX - start)
 		len = UINT64_MAX - start; /* to the end of any file */
 	if (!len) {
-		cb(user, EINVAL);
+		later_err(fs, cb, user, EINVAL);
 		return NULL;
 	}
 	uint64_t end = start + len;
@@ -205,6 +206,15 @@ struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owne
 		add_step(o, r->start, r->len, lock_flags(r->exclusive, false), true, false, r);
 	}
 	g_array_unref(remain);
+	if (!o->steps->len) {
+		/* Nothing to send (an unlock of what this owner never locked):
+		 * answer from the loop, and there is nothing to cancel. */
+		g_array_unref(o->steps);
+		g_array_unref(o->released);
+		g_free(o);
+		later_err(fs, cb, user, 0);
+		return NULL;
+	}
 	run_next(o);
 	return o;
 }
@@ -212,7 +222,7 @@ struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owne
 void sf_fs_lock_cancel(sf_fs *fs, struct sf_fs_lockop *o)
 {
 	if (o && o->in_flight)
-		sf_conn_cancel(sf_session_conn(sf_tree_session(fs->tree)), o->mid);
+		sf_conn_cancel(sf_session_conn(sf_tree_session(fs->tree)), o->req);
 }
 
 /* F_GETLK: our own locks never block us; otherwise ask the server with a
@@ -260,7 +270,7 @@ void sf_fs_lock_test(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, int type
 	for (guint i = 0; i < held->len; i++) {
 		struct held *l = &g_array_index(held, struct held, i);
 		if (overlaps(l, start, start + len)) {
-			cb(user, 0); /* ours: it does not conflict with us */
+			later_err(fs, cb, user, 0); /* ours: no conflict with us */
 			return;
 		}
 	}
@@ -294,5 +304,5 @@ void sf_fs_unlock_owner(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, sf_fs
 			return;
 		}
 	}
-	cb(user, 0);
+	later_err(fs, cb, user, 0);
 }

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "smbfuse-fs"
 
 #include "fs/call.h"
+#include "fs/later.h"
 
 #include "proto/ea.h"
 #include "proto/ntstatus.h"
@@ -49,6 +50,7 @@ struct copy_op {
 	struct sf_fs_handle *dst;
 	uint8_t key[24];
 	uint64_t src_off, dst_off, left, copied;
+	uint64_t asked; /* bytes the request in flight covers */
 	sf_fs_count_fn cb;
 	void *user;
 };
@@ -63,6 +65,8 @@ static void copy_chunk_done(void *user, int err, const uint8_t *out, size_t len)
 		err = EIO;
 	if (!err && r.total_bytes_written == 0 && o->left)
 		err = EIO; /* no progress: do not loop */
+	if (!err && r.total_bytes_written > o->asked)
+		err = EIO; /* more than asked: the server's count is not believed */
 	if (err) {
 		/* Report what was copied; the caller falls back for the rest. */
 		o->cb(o->user, o->copied ? 0 : err, o->copied);
@@ -91,6 +95,7 @@ static void copy_next(struct copy_op *o)
 		ch[n].src_off = s, ch[n].dst_off = d, ch[n].len = len;
 		s += len, d += len, left -= len, n++;
 	}
+	o->asked = o->left - left;
 	size_t in_len;
 	uint8_t *in = smb2_copychunk_encode(o->key, ch, n, &in_len);
 	sf_fs_ioctl(o->fs, o->dst, FSCTL_SRV_COPYCHUNK_WRITE, in, in_len, 12, copy_chunk_done, o);
@@ -227,7 +232,7 @@ void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, v
 	                 FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
 	                 FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(newname);
-		cb(user, err, NULL);
+		later_stat(fs, cb, user, err);
 		return;
 	}
 	/* FileLinkInformation has the rename layout: never replace. */
@@ -295,7 +300,7 @@ void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_EA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	                 FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
-		cb(user, err, NULL);
+		later_xattrs(fs, cb, user, err);
 		return;
 	}
 	size_t blen;
@@ -316,7 +321,7 @@ void sf_fs_setxattr(sf_fs *fs, const char *path, const char *name, const void *v
 	size_t ilen;
 	uint8_t *info = smb2_ea_encode_one(name, value, len, &ilen);
 	if (!info) {
-		cb(user, len > 0xFFFF ? E2BIG : ERANGE);
+		later_err(fs, cb, user, len > 0xFFFF ? E2BIG : ERANGE);
 		return;
 	}
 	struct sf_req_spec s[3];
@@ -324,7 +329,7 @@ void sf_fs_setxattr(sf_fs *fs, const char *path, const char *name, const void *v
 	if (!create_spec(fs, &s[0], path, FILE_WRITE_EA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	                 FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(info);
-		cb(user, err);
+		later_err(fs, cb, user, err);
 		return;
 	}
 	set_info_spec(&s[1], SMB2_FILEID_ANY, FILE_FULL_EA_INFORMATION, info, ilen);
@@ -358,7 +363,7 @@ void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb,
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	                 FILE_OPEN, FILE_NON_DIRECTORY_FILE, &err)) {
-		cb(user, err, NULL, 0);
+		later_data(fs, cb, user, err);
 		return;
 	}
 	size_t blen;
@@ -389,7 +394,7 @@ void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t le
 	                 FILE_WRITE_DATA | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES |
 	                         SYNCHRONIZE,
 	                 FILE_CREATE, FILE_NON_DIRECTORY_FILE, &err)) {
-		cb(user, err, NULL);
+		later_stat(fs, cb, user, err);
 		return;
 	}
 	size_t blen;

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "smbfuse-fs"
 
 #include "fs/call.h"
+#include "fs/later.h"
 #include "fs/linktarget.h"
 
 #include "proto/ntstatus.h"
@@ -118,7 +119,7 @@ void sf_fs_readlink(sf_fs *fs, const char *path, sf_fs_link_fn cb, void *user)
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
 	                 FILE_OPEN_REPARSE_POINT, &err)) {
-		cb(user, err, NULL);
+		later_link(fs, cb, user, err);
 		return;
 	}
 	ioctl_spec(&s[1], SMB2_FILEID_ANY, FSCTL_GET_REPARSE_POINT, NULL, 0, SMB2_REPARSE_MAX);
@@ -204,7 +205,7 @@ void sf_fs_symlink(sf_fs *fs, const char *path, const char *target, sf_fs_stat_f
 	struct sf_req_spec s[4];
 	int err = set_link_specs(fs, s, path, target, FILE_CREATE);
 	if (err) {
-		cb(user, err, NULL);
+		later_stat(fs, cb, user, err);
 		return;
 	}
 	query_all_spec(&s[2], SMB2_FILEID_ANY);

@@ -459,13 +459,14 @@ static void read_part_done(void *user, int err, const uint8_t *data, size_t len)
 {
 	struct rpart *p = user;
 	struct op *o = p->o;
-	if (err && !o->err)
-		o->err = err;
-	if (!err) {
-		memcpy(o->buf + p->at, data, len);
-		if (len < p->want && p->at + len < o->buf_len)
-			o->buf_len = p->at + len; /* EOF inside this part */
-	}
+	if (!err)
+		memcpy(o->buf + p->at, data, MIN(len, p->want));
+	/* The answer is the data up to the first part that failed or came
+	 * short (end of file); an error only when nothing came before it. */
+	if (err || len < p->want)
+		o->buf_len = MIN(o->buf_len, p->at + (err ? 0 : len));
+	if (err && p->at == 0)
+		o->err = err; /* what is reported when nothing was done */
 	g_free(p);
 	if (--o->parts == 0) {
 		if (o->err)
@@ -515,17 +516,23 @@ static void sf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 }
 
+/* Writes larger than the server's limit go out as several WRITEs at
+ * once. What is reported is what was really written from the start: the
+ * count stops at the first part that failed or came short. */
 static void write_part_done(void *user, int err, size_t n)
 {
-	struct op *o = user;
-	if (err && !o->err)
-		o->err = err;
-	o->done += n;
+	struct rpart *p = user;
+	struct op *o = p->o;
+	if (err || n < p->want)
+		o->size = MIN(o->size, p->at + (err ? 0 : MIN(n, p->want)));
+	if (err && p->at == 0)
+		o->err = err; /* what is reported when nothing was done */
+	g_free(p);
 	if (--o->parts == 0) {
 		if (o->err)
 			fuse_reply_err(o->req, o->err);
 		else
-			fuse_reply_write(o->req, o->done);
+			fuse_reply_write(o->req, o->size);
 		op_free(o);
 	}
 }
@@ -534,18 +541,22 @@ static void sf_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                      struct fuse_file_info *fi)
 {
 	struct sf_fuse *f = ctx_of(req);
-	struct op *o = op_new(req, NULL);
-	o->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
-	size_t chunk = f->max_write;
-	o->parts = (int)((size + chunk - 1) / chunk);
-	if (!o->parts) {
+	if (!size) {
 		fuse_reply_write(req, 0);
-		op_free(o);
 		return;
 	}
-	for (size_t at = 0; at < size; at += chunk)
-		sf_fs_write(f->fs, o->h, (uint64_t)off + at, buf + at, MIN(chunk, size - at),
-		            write_part_done, o);
+	struct op *o = op_new(req, NULL);
+	o->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
+	o->size = size;
+	size_t chunk = f->max_write;
+	o->parts = (int)((size + chunk - 1) / chunk);
+	for (size_t at = 0; at < size; at += chunk) {
+		struct rpart *p = g_new(struct rpart, 1);
+		p->o = o;
+		p->at = at;
+		p->want = MIN(chunk, size - at);
+		sf_fs_write(f->fs, o->h, (uint64_t)off + at, buf + at, p->want, write_part_done, p);
+	}
 }
 
 /* ---- filesystem ------------------------------------------------------ */

@@ -29,21 +29,34 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CREDIT_RESERVE  2   /* kept back for control traffic */
-#define CREDIT_TARGET   512 /* how many we try to hold */
+#define CREDIT_RESERVE  2    /* kept back for control traffic */
+#define CREDIT_TARGET   512  /* how many we try to hold */
+#define CREDIT_MAX      8192 /* more than this from a server is not believed */
 #define MAX_IN_FLIGHT_B (64u << 20)
+/* A timed-out request stays in the table this long (for its late answer's
+ * credits), then is forgotten. */
+#define GHOST_MIN_MS 60000
+/* Smallest MaxRead/MaxWrite/MaxTransact we work with (MS-SMB2 3.3.5.4
+ * servers offer at least this). */
+#define IO_SIZE_MIN 65536
 
 enum conn_state { ST_CONNECTING, ST_NEGOTIATING, ST_READY, ST_DEAD };
 
 struct req {
 	sf_conn *c;
+	sf_req_handle handle; /* what callers hold: never reused */
 	uint64_t mid;
 	uint16_t charge;
+	uint16_t asked; /* credits this request asked for */
 	uint16_t command;
 	uint64_t session_id;
 	unsigned flags;
 	bool async;
 	uint64_t async_id;
+	/* Credits an unverifiable interim response granted: counted only once
+	 * the final, verified response arrives. */
+	uint32_t deferred_credits;
+	bool ghost; /* timed out: waits only for its late answer's credits */
 	sf_rsp_fn done;
 	void *user;
 	GSource *timer;
@@ -87,6 +100,7 @@ struct sf_conn {
 	GHashTable *sec;     /* session id -> struct sf_conn_security */
 	uint32_t credits;
 	uint64_t next_mid;
+	sf_req_handle next_handle;
 
 	struct sf_negotiated neg;
 	sf_conn_ready_fn ready;
@@ -146,6 +160,11 @@ void sf_conn_unref(sf_conn *c)
 const struct sf_negotiated *sf_conn_negotiated(const sf_conn *c)
 {
 	return &c->neg;
+}
+
+GMainContext *sf_conn_context(const sf_conn *c)
+{
+	return c->ctx;
 }
 
 const char *sf_conn_peer(const sf_conn *c)
@@ -216,22 +235,53 @@ static void req_complete(struct req *r, uint32_t status, const uint8_t *pdu, siz
 		done(user, status, pdu, len);
 }
 
+static void arm_timer(struct req *r, unsigned ms, GSourceFunc fn)
+{
+	if (r->timer) {
+		g_source_destroy(r->timer);
+		g_source_unref(r->timer);
+	}
+	r->timer = g_timeout_source_new(ms);
+	g_source_set_callback(r->timer, fn, r, NULL);
+	g_source_attach(r->timer, r->c->ctx);
+}
+
+/* The timer being dispatched is destroyed when its callback returns
+ * G_SOURCE_REMOVE: drop our reference without destroying it twice. */
+static void timer_fired(struct req *r)
+{
+	g_source_unref(r->timer);
+	r->timer = NULL;
+}
+
+static gboolean ghost_expired(gpointer p)
+{
+	struct req *r = p;
+	g_debug("%s: no late answer to %s (mid %" G_GUINT64_FORMAT "): forgotten", r->c->peer,
+	        smb2_command_name(r->command), r->mid);
+	g_hash_table_steal(r->c->pending, &r->mid);
+	timer_fired(r);
+	req_free(r);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean req_timeout(gpointer p)
 {
 	struct req *r = p;
 	sf_conn *c = r->c;
 	g_debug("%s: %s (mid %" G_GUINT64_FORMAT ") timed out after %u ms", c->peer,
 	        smb2_command_name(r->command), r->mid, c->opts.timeout_ms);
-	/* Keep the entry so the late response's credits are still counted;
-	 * just answer the caller now. */
-	struct req *ghost = g_new0(struct req, 1);
-	*ghost = *r;
-	ghost->timer = NULL;
-	ghost->done = NULL;
-	g_hash_table_replace(c->pending, &ghost->mid, ghost);
-	g_source_unref(r->timer);
-	r->timer = NULL;
-	req_complete(r, STATUS_IO_TIMEOUT, NULL, 0);
+	/* Answer the caller now, but keep the entry for a while as a ghost so
+	 * a late response's credits are still counted. */
+	sf_rsp_fn done = r->done;
+	void *user = r->user;
+	r->done = NULL;
+	r->user = NULL;
+	r->ghost = true;
+	timer_fired(r);
+	arm_timer(r, MAX(GHOST_MIN_MS, 2 * c->opts.timeout_ms), ghost_expired);
+	if (done)
+		done(user, STATUS_IO_TIMEOUT, NULL, 0);
 	return G_SOURCE_REMOVE;
 }
 
@@ -260,6 +310,15 @@ static void complete_later(sf_conn *c, sf_rsp_fn done, void *user, uint32_t stat
 	g_source_set_callback(s, deferred_run, d, NULL);
 	g_source_attach(s, c->ctx);
 	g_source_unref(s);
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		g_free((void *)b->specs[i].body);
+	g_free(b->specs);
+	g_free(b->reqs);
+	g_free(b);
 }
 
 /* ---- transport: writing ----------------------------------------------- */
@@ -384,15 +443,13 @@ static void send_batch(sf_conn *c, struct batch *b)
 			c->st.signed_sent++;
 			h.flags |= SMB2_FLAGS_SIGNED;
 		}
+		r->asked = h.credits;
 		trace_out(c, &h, padded);
 		if (s->sent)
 			s->sent(s->user, pdu, padded);
 		g_hash_table_insert(c->pending, &r->mid, r);
-		if (!(s->flags & SF_REQ_NO_TIMEOUT) && c->opts.timeout_ms) {
-			r->timer = g_timeout_source_new(c->opts.timeout_ms);
-			g_source_set_callback(r->timer, req_timeout, r, NULL);
-			g_source_attach(r->timer, c->ctx);
-		}
+		if (!(s->flags & SF_REQ_NO_TIMEOUT) && c->opts.timeout_ms)
+			arm_timer(r, c->opts.timeout_ms, req_timeout);
 	}
 	if (seal) {
 		uint8_t *enc = g_malloc(SF_TRANSFORM_HDR_LEN + out->len);
@@ -407,11 +464,7 @@ static void send_batch(sf_conn *c, struct batch *b)
 		send_frame(c, out->data, out->len);
 	}
 	g_byte_array_unref(out);
-	for (size_t i = 0; i < b->n; i++)
-		g_free((void *)b->specs[i].body);
-	g_free(b->specs);
-	g_free(b->reqs);
-	g_free(b);
+	batch_free(b);
 }
 
 static bool batch_fits(sf_conn *c, const struct batch *b)
@@ -440,7 +493,7 @@ static void pump_waiting(sf_conn *c)
 	}
 }
 
-uint64_t sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t n)
+sf_req_handle sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t n)
 {
 	if (c->state == ST_DEAD || (c->state != ST_READY && specs[0].command != SMB2_NEGOTIATE)) {
 		for (size_t i = 0; i < n; i++)
@@ -459,6 +512,7 @@ uint64_t sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t n)
 		b->specs[i].body = g_memdup2(specs[i].body, specs[i].body_len);
 		struct req *r = g_new0(struct req, 1);
 		r->c = c;
+		r->handle = ++c->next_handle;
 		r->command = specs[i].command;
 		r->session_id = specs[i].session_id;
 		r->flags = specs[i].flags;
@@ -469,27 +523,50 @@ uint64_t sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t n)
 		b->total_charge += r->charge;
 		b->reqs[i] = r;
 	}
-	uint64_t first_mid = c->next_mid;
+	sf_req_handle first = b->reqs[0]->handle;
 	if (g_queue_is_empty(&c->waiting) && batch_fits(c, b)) {
 		send_batch(c, b);
-		return first_mid;
+		return first;
 	}
 	g_queue_push_tail(&c->waiting, b);
 	pump_waiting(c);
-	return first_mid;
+	return first;
 }
 
-void sf_conn_cancel(sf_conn *c, uint64_t mid)
+static gboolean has_handle(gpointer key, gpointer value, gpointer user)
 {
-	struct req *r = g_hash_table_lookup(c->pending, &mid);
-	if (!r || c->state != ST_READY)
+	return ((struct req *)value)->handle == *(sf_req_handle *)user;
+}
+
+void sf_conn_cancel(sf_conn *c, sf_req_handle handle)
+{
+	if (!handle || c->state == ST_DEAD)
+		return;
+	/* Still waiting for credits: it never reaches the server. */
+	for (GList *l = c->waiting.head; l; l = l->next) {
+		struct batch *b = l->data;
+		for (size_t i = 0; i < b->n; i++) {
+			if (b->reqs[i]->handle != handle)
+				continue;
+			g_queue_delete_link(&c->waiting, l);
+			for (size_t j = 0; j < b->n; j++) {
+				complete_later(c, b->reqs[j]->done, b->reqs[j]->user,
+				               STATUS_CANCELLED);
+				req_free(b->reqs[j]);
+			}
+			batch_free(b);
+			return;
+		}
+	}
+	struct req *r = g_hash_table_find(c->pending, has_handle, &handle);
+	if (!r || r->ghost || c->state != ST_READY)
 		return;
 	/* CANCEL reuses the request's MessageId and consumes no credit
 	 * (3.2.4.24); after an interim response it names the AsyncId. */
 	struct smb2_hdr h = {
 	        .command = SMB2_CANCEL,
 	        .flags = r->async ? SMB2_FLAGS_ASYNC_COMMAND : 0,
-	        .message_id = r->async ? 0 : mid,
+	        .message_id = r->async ? 0 : r->mid,
 	        .async_id = r->async_id,
 	        .session_id = r->session_id,
 	};
@@ -518,7 +595,70 @@ bool sf_conn_verify_with(const sf_conn *c, uint16_t alg, const uint8_t key[16], 
 
 /* ---- receiving --------------------------------------------------------- */
 
-static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, bool encrypted)
+/* How the frame a PDU came in was protected. */
+struct frame_sec {
+	bool encrypted;
+	uint64_t session_id; /* the transform header's, when encrypted */
+};
+
+/* Credits from a response we trust, within what we are willing to hold. */
+static void grant(sf_conn *c, uint32_t n)
+{
+	c->credits = MIN(c->credits + n, (uint32_t)CREDIT_MAX);
+	c->st.credits_granted += n;
+}
+
+static void security_failure(sf_conn *c, const struct smb2_hdr *h, const char *why)
+{
+	conn_fatal(c, STATUS_ACCESS_DENIED,
+	           "%s: security failure: %s response (mid %" G_GUINT64_FORMAT
+	           ", session 0x%" G_GINT64_MODIFIER "x) %s",
+	           c->peer, smb2_command_name(h->command), h->message_id, h->session_id, why);
+}
+
+static gboolean sec_seals(gpointer key, gpointer value, gpointer user)
+{
+	return ((struct sf_conn_security *)value)->seal;
+}
+
+/* Unsolicited oplock / lease break (3.2.5.19). MS-SMB2 3.2.5.1.3 lets it
+ * come unsigned (MessageId all ones), so on a signing session it can only
+ * be trusted this far: its consumer may drop cached state or acknowledge,
+ * which the server refuses for a break it did not send. What can be
+ * checked is: a signed break verifies, and on a connection with an
+ * encrypted session it comes encrypted (3.3.4.6/3.3.4.7). */
+static void handle_break(sf_conn *c, const struct smb2_hdr *h, const uint8_t *pdu, size_t len,
+                         const struct frame_sec *fs)
+{
+	if (h->command != SMB2_OPLOCK_BREAK) {
+		g_debug("%s: unsolicited %s dropped", c->peer, smb2_command_name(h->command));
+		return;
+	}
+	if (!fs->encrypted && g_hash_table_find(c->sec, sec_seals, NULL)) {
+		security_failure(c, h, "came unencrypted on an encrypted connection");
+		return;
+	}
+	if (!fs->encrypted && (h->flags & SMB2_FLAGS_SIGNED)) {
+		struct sf_conn_security *ss = sec_of(c, h->session_id);
+		if (!ss || !sf_sign_verify(ss->sign_alg, ss->keys.signing, pdu, len)) {
+			security_failure(c, h, "failed signature verification");
+			return;
+		}
+		c->st.verified++;
+	}
+	if (c->notify)
+		c->notify(c->notify_user, pdu, len);
+}
+
+/* One response PDU (MS-SMB2 3.2.5.1). It is matched to its request first
+ * and then checked against the REQUEST's session, never against fields
+ * of the response alone (an attacker writes those): the SessionId must be
+ * the request's; a request on an encrypted session needs an answer
+ * encrypted with that session's key; on a signing session, an unencrypted
+ * answer must be signed and verify (only an interim STATUS_PENDING may be
+ * unsigned, 3.2.5.1.3). Nothing in a response (credits, status, async id)
+ * is acted on before these checks. */
+static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct frame_sec *fs)
 {
 	struct smb2_hdr h;
 	if (smb2_hdr_decode(pdu, len, &h) != 0 || smb2_rsp_validate(&h, pdu, len) != 0) {
@@ -526,17 +666,13 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, bool encrypte
 		           c->peer);
 		return;
 	}
-	c->credits += h.credits;
-	c->st.credits_granted += h.credits;
 	c->st.received++;
 	g_debug("%s < %s mid=%" G_GUINT64_FORMAT " status=%s granted=%u flags=0x%x%s", c->peer,
 	        smb2_command_name(h.command), h.message_id, sf_ntstatus_name(h.status), h.credits,
-	        h.flags, encrypted ? " (sealed)" : "");
+	        h.flags, fs->encrypted ? " (sealed)" : "");
 
 	if (h.message_id == UINT64_MAX) {
-		/* Unsolicited oplock / lease break (3.2.5.19): not a reply, not signed. */
-		if (h.command == SMB2_OPLOCK_BREAK && c->notify)
-			c->notify(c->notify_user, pdu, len);
+		handle_break(c, &h, pdu, len, fs);
 		return;
 	}
 	struct req *r = g_hash_table_lookup(c->pending, &h.message_id);
@@ -545,30 +681,60 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, bool encrypte
 		        h.message_id);
 		return;
 	}
-	if (h.status == STATUS_PENDING && (h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
-		r->async = true; /* interim: keep waiting (3.2.5.1.5) */
-		r->async_id = h.async_id;
+	/* The server assigns the SessionId in the first SESSION_SETUP answer;
+	 * every other answer carries the request's. */
+	bool new_session = r->command == SMB2_SESSION_SETUP && r->session_id == 0;
+	if (!new_session && h.session_id != r->session_id) {
+		security_failure(c, &h, "does not carry the request's SessionId");
 		return;
 	}
-	struct sf_conn_security *ss = sec_of(c, h.session_id);
-	if (ss && !encrypted && ss->seal) {
-		conn_fatal(c, STATUS_ACCESS_DENIED,
-		           "%s sent an unencrypted response on an encrypted session", c->peer);
+	if (fs->encrypted && !new_session && fs->session_id != r->session_id) {
+		security_failure(c, &h, "was encrypted for another session");
 		return;
 	}
-	if (ss && ss->sign && !encrypted) {
-		/* Every response on a signing session must be signed and must
-		 * verify; one that does not ends the connection (3.2.5.1.3). */
-		if (!(h.flags & SMB2_FLAGS_SIGNED) ||
-		    !sf_sign_verify(ss->sign_alg, ss->keys.signing, pdu, len)) {
-			conn_fatal(c, STATUS_ACCESS_DENIED,
-			           "%s: %s response (mid %" G_GUINT64_FORMAT
-			           ") failed signature verification",
-			           c->peer, smb2_command_name(h.command), h.message_id);
+	bool interim = h.status == STATUS_PENDING && (h.flags & SMB2_FLAGS_ASYNC_COMMAND);
+	bool trusted = true;
+	struct sf_conn_security *ss = sec_of(c, r->session_id);
+	if (ss && !fs->encrypted) {
+		if (ss->seal) {
+			security_failure(c, &h, "came unencrypted on an encrypted session");
 			return;
 		}
-		c->st.verified++;
+		if (h.flags & SMB2_FLAGS_SIGNED) {
+			/* Every response on a signing session must be signed and
+			 * must verify; one that does not ends the connection. */
+			if (!sf_sign_verify(ss->sign_alg, ss->keys.signing, pdu, len)) {
+				security_failure(c, &h, "failed signature verification");
+				return;
+			}
+			c->st.verified++;
+		} else if (ss->sign) {
+			if (!interim) {
+				security_failure(c, &h,
+				                 "is unsigned on a signing session (failed "
+				                 "signature verification)");
+				return;
+			}
+			trusted = false;
+		}
 	}
+	if (interim) {
+		/* Keep waiting (3.2.5.1.5). The async id only addresses a CANCEL
+		 * (a forged one misdirects it, no more); credits of an unsigned
+		 * interim count once the signed final answer arrives, and never
+		 * more than the request asked for. */
+		r->async = true;
+		r->async_id = h.async_id;
+		if (trusted)
+			grant(c, h.credits);
+		else
+			r->deferred_credits =
+			        MIN(r->deferred_credits + h.credits, (uint32_t)r->asked);
+		if (r->timer && !r->ghost)
+			arm_timer(r, c->opts.timeout_ms, req_timeout);
+		return;
+	}
+	grant(c, h.credits + r->deferred_credits);
 	g_hash_table_steal(c->pending, &h.message_id);
 	req_complete(r, h.status, pdu, len);
 }
@@ -603,7 +769,7 @@ static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 	}
 	uint32_t proto = sf_le32(buf);
 	uint8_t *plain = NULL;
-	bool encrypted = false;
+	struct frame_sec fsec = {0};
 	if (proto == SMB2_TRANSFORM_ID) {
 		struct smb2_transform_hdr th;
 		struct sf_conn_security *ss;
@@ -621,7 +787,9 @@ static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 			return;
 		}
 		c->st.decrypted++;
-		buf = plain, len = plen, encrypted = true;
+		buf = plain, len = plen;
+		fsec.encrypted = true;
+		fsec.session_id = th.session_id;
 	} else if (proto != SMB2_PROTOCOL_ID) {
 		conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE,
 		           "%s did not answer in SMB2 (protocol id 0x%08x)", c->peer, proto);
@@ -644,7 +812,7 @@ static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 			break;
 		}
 		dump_pdu(buf + off, next ? next : len - off);
-		handle_pdu(c, buf + off, next ? next : len - off, encrypted);
+		handle_pdu(c, buf + off, next ? next : len - off, &fsec);
 		if (!next)
 			break;
 		off += next;
@@ -732,13 +900,9 @@ static void fail_all(sf_conn *c, uint32_t status)
 	g_list_free(reqs);
 	struct batch *b;
 	while ((b = g_queue_pop_head(&c->waiting))) {
-		for (size_t i = 0; i < b->n; i++) {
+		for (size_t i = 0; i < b->n; i++)
 			req_complete(b->reqs[i], status, NULL, 0);
-			g_free((void *)b->specs[i].body);
-		}
-		g_free(b->specs);
-		g_free(b->reqs);
-		g_free(b);
+		batch_free(b);
 	}
 }
 
@@ -868,6 +1032,15 @@ static void negotiate_done(void *user, uint32_t status, const uint8_t *pdu, size
 		conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE, /* a protocol violation */
 		           "%s chose dialect %s (0x%04x), outside the allowed range %s-%s", c->peer,
 		           smb2_dialect_name(r.dialect), r.dialect, lo, hi);
+		return;
+	}
+	/* Server-chosen sizes size our work: below 64 KiB (0 included) they
+	 * would divide by zero or explode into millions of requests. */
+	if (r.max_read < IO_SIZE_MIN || r.max_write < IO_SIZE_MIN || r.max_transact < IO_SIZE_MIN) {
+		conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE,
+		           "%s offers MaxReadSize %u, MaxWriteSize %u, MaxTransactSize %u; "
+		           "at least 65536 each is required",
+		           c->peer, r.max_read, r.max_write, r.max_transact);
 		return;
 	}
 	n->dialect = r.dialect;

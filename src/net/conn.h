@@ -21,6 +21,11 @@
 
 typedef struct sf_conn sf_conn;
 
+/* What a caller keeps of a submitted request: an opaque number, unique
+ * for the connection's life and never reused (unlike message ids, which
+ * are assigned only when a request is sent). 0 names no request. */
+typedef uint64_t sf_req_handle;
+
 struct sf_conn_opts {
 	char *host;
 	uint16_t port;        /* 445 when 0 */
@@ -111,12 +116,22 @@ unsigned sf_conn_generation(const sf_conn *c);
 void sf_conn_set_notify(sf_conn *c, sf_conn_notify_fn fn, sf_conn_lost_fn lost, void *user);
 
 /* Submit one request, or n > 1 as a related compound (every request after
- * the first carries SMB2_FLAGS_RELATED_OPERATIONS). Returns the message id
- * of the first request (for sf_conn_cancel), 0 if it could not be queued
- * (the callbacks still run, later, with the failure). */
-uint64_t sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t n);
-/* Ask the server to cancel a pending request (SMB2 CANCEL). */
-void sf_conn_cancel(sf_conn *c, uint64_t message_id);
+ * the first carries SMB2_FLAGS_RELATED_OPERATIONS). Returns the handle of
+ * the first request (for sf_conn_cancel), 0 if it could not be queued
+ * (the callbacks still run, later, with the failure).
+ *
+ * Responses are matched to their request by MessageId and then checked
+ * against the request's session (SessionId, signing, sealing); a response
+ * that fails is a security failure that ends the connection. A request
+ * whose answer does not come within the timeout completes with
+ * STATUS_IO_TIMEOUT; an interim STATUS_PENDING restarts its timeout. */
+sf_req_handle sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t n);
+/* Cancel a request: one still waiting for credits (and the rest of its
+ * compound) completes with STATUS_CANCELLED without being sent; one in
+ * flight gets an SMB2 CANCEL. Unknown or finished handles are ignored. */
+void sf_conn_cancel(sf_conn *c, sf_req_handle handle);
+/* The main context the connection runs on (for deferred completions). */
+GMainContext *sf_conn_context(const sf_conn *c);
 
 void sf_conn_set_security(sf_conn *c, uint64_t session_id, const struct sf_conn_security *sec);
 void sf_conn_drop_security(sf_conn *c, uint64_t session_id);

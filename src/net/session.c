@@ -202,7 +202,17 @@ static void leg_done(void *user, uint32_t status, const uint8_t *pdu, size_t len
 		               "malformed SESSION_SETUP response");
 		return;
 	}
-	s->id = sf_le64(pdu + SMB2_HDR_OFF_SESSION_ID);
+	/* The server names the session in its first answer, and it never
+	 * changes after that. SessionId 0 is no session: accepting it would
+	 * leave the session without signing or sealing. */
+	uint64_t sid = sf_le64(pdu + SMB2_HDR_OFF_SESSION_ID);
+	if (has_body && (sid == 0 || (s->id && sid != s->id))) {
+		session_finish(s, STATUS_INVALID_NETWORK_RESPONSE,
+		               sid ? "the server changed the SessionId during authentication"
+		                   : "the server assigned SessionId 0");
+		return;
+	}
+	s->id = sid;
 	if (status == STATUS_MORE_PROCESSING_REQUIRED) {
 		if (sf_conn_negotiated(s->conn)->dialect == SMB2_DIALECT_0311)
 			sf_preauth_hash_update(s->preauth, pdu, len);
@@ -352,7 +362,7 @@ uint32_t sf_tree_maximal_access(const sf_tree *t)
 	return t->info.maximal_access;
 }
 
-uint64_t sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n)
+sf_req_handle sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		specs[i].session_id = t->s->id;

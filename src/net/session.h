@@ -46,7 +46,7 @@ uint32_t sf_tree_share_flags(const sf_tree *t);
 uint32_t sf_tree_capabilities(const sf_tree *t);
 uint32_t sf_tree_maximal_access(const sf_tree *t);
 /* Submit requests on this tree: session and tree ids are filled in. */
-uint64_t sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n);
+sf_req_handle sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n);
 void sf_tree_disconnect(sf_tree *t, sf_rsp_fn done, void *user);
 
 #endif
