@@ -43,6 +43,7 @@ enum sf_exit sf_exit_for_status(uint32_t st)
 	case STATUS_ACCOUNT_RESTRICTION:
 	case STATUS_PASSWORD_EXPIRED:
 	case STATUS_NETWORK_ACCESS_DENIED:
+	case STATUS_INVALID_SIGNATURE: /* our security failures */
 		return SF_EXIT_DENIED;
 	default:
 		return SF_EXIT_IO;

@@ -47,15 +47,11 @@ struct req {
 	sf_req_handle handle; /* what callers hold: never reused */
 	uint64_t mid;
 	uint16_t charge;
-	uint16_t asked; /* credits this request asked for */
 	uint16_t command;
 	uint64_t session_id;
 	unsigned flags;
 	bool async;
 	uint64_t async_id;
-	/* Credits an unverifiable interim response granted: counted only once
-	 * the final, verified response arrives. */
-	uint32_t deferred_credits;
 	bool ghost; /* timed out: waits only for its late answer's credits */
 	sf_rsp_fn done;
 	void *user;
@@ -443,7 +439,6 @@ static void send_batch(sf_conn *c, struct batch *b)
 			c->st.signed_sent++;
 			h.flags |= SMB2_FLAGS_SIGNED;
 		}
-		r->asked = h.credits;
 		trace_out(c, &h, padded);
 		if (s->sent)
 			s->sent(s->user, pdu, padded);
@@ -610,7 +605,7 @@ static void grant(sf_conn *c, uint32_t n)
 
 static void security_failure(sf_conn *c, const struct smb2_hdr *h, const char *why)
 {
-	conn_fatal(c, STATUS_ACCESS_DENIED,
+	conn_fatal(c, STATUS_INVALID_SIGNATURE,
 	           "%s: security failure: %s response (mid %" G_GUINT64_FORMAT
 	           ", session 0x%" G_GINT64_MODIFIER "x) %s",
 	           c->peer, smb2_command_name(h->command), h->message_id, h->session_id, why);
@@ -656,8 +651,8 @@ static void handle_break(sf_conn *c, const struct smb2_hdr *h, const uint8_t *pd
  * the request's; a request on an encrypted session needs an answer
  * encrypted with that session's key; on a signing session, an unencrypted
  * answer must be signed and verify (only an interim STATUS_PENDING may be
- * unsigned, 3.2.5.1.3). Nothing in a response (credits, status, async id)
- * is acted on before these checks. */
+ * unsigned, 3.2.5.1.3, and such an interim is not trusted). Nothing in a
+ * response (credits, status, async id) is acted on before these checks. */
 static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct frame_sec *fs)
 {
 	struct smb2_hdr h;
@@ -697,10 +692,12 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
 	struct sf_conn_security *ss = sec_of(c, r->session_id);
 	if (ss && !fs->encrypted) {
 		if (ss->seal) {
-			security_failure(c, &h, "came unencrypted on an encrypted session");
-			return;
-		}
-		if (h.flags & SMB2_FLAGS_SIGNED) {
+			if (!interim) {
+				security_failure(c, &h, "came unencrypted on an encrypted session");
+				return;
+			}
+			trusted = false;
+		} else if (h.flags & SMB2_FLAGS_SIGNED) {
 			/* Every response on a signing session must be signed and
 			 * must verify; one that does not ends the connection. */
 			if (!sf_sign_verify(ss->sign_alg, ss->keys.signing, pdu, len)) {
@@ -719,22 +716,24 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
 		}
 	}
 	if (interim) {
-		/* Keep waiting (3.2.5.1.5). The async id only addresses a CANCEL
-		 * (a forged one misdirects it, no more); credits of an unsigned
-		 * interim count once the signed final answer arrives, and never
-		 * more than the request asked for. */
+		/* Keep waiting (3.2.5.1.5) and restart the timeout. An interim
+		 * that cannot be verified (Samba sends them unsigned) grants no
+		 * credits: our next requests ask for more, so nothing starves,
+		 * and a forged grant changes nothing. Its async id only
+		 * addresses a CANCEL; a forged one could misdirect that, no
+		 * more than dropping the CANCEL would. */
 		r->async = true;
 		r->async_id = h.async_id;
 		if (trusted)
 			grant(c, h.credits);
 		else
-			r->deferred_credits =
-			        MIN(r->deferred_credits + h.credits, (uint32_t)r->asked);
+			g_debug("%s: unverified interim response: %u credits not counted", c->peer,
+			        h.credits);
 		if (r->timer && !r->ghost)
 			arm_timer(r, c->opts.timeout_ms, req_timeout);
 		return;
 	}
-	grant(c, h.credits + r->deferred_credits);
+	grant(c, h.credits);
 	g_hash_table_steal(c->pending, &h.message_id);
 	req_complete(r, h.status, pdu, len);
 }
@@ -782,7 +781,7 @@ static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 		size_t plen;
 		int rc = sf_seal_decrypt(ss->cipher, ss->keys.decryption, buf, len, &plain, &plen);
 		if (rc != 0) {
-			conn_fatal(c, STATUS_ACCESS_DENIED, "%s: encrypted message %s", c->peer,
+			conn_fatal(c, STATUS_INVALID_SIGNATURE, "%s: encrypted message %s", c->peer,
 			           rc == -EBADMSG ? "failed authentication" : "is malformed");
 			return;
 		}

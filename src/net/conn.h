@@ -60,7 +60,7 @@ struct sf_negotiated {
 
 /* Completion: status is the response's NTSTATUS or a local failure
  * (STATUS_CONNECTION_DISCONNECTED, STATUS_IO_TIMEOUT, STATUS_CANCELLED,
- * STATUS_INVALID_NETWORK_RESPONSE, STATUS_ACCESS_DENIED for a bad
+ * STATUS_INVALID_NETWORK_RESPONSE, STATUS_INVALID_SIGNATURE for a bad
  * signature). pdu is the whole response (header + body) or NULL. */
 typedef void (*sf_rsp_fn)(void *user, uint32_t status, const uint8_t *pdu, size_t len);
 /* Called with the exact bytes of a request as it goes out (for the

@@ -65,7 +65,13 @@ class Proxy:
         finally:
             writer.close()
 
+    def send_to_client(self, frame):
+        """Inject a frame toward the client (from inside a hook, which runs
+        on the proxy's loop)."""
+        self.cwriter.write(struct.pack(">I", len(frame)) + frame)
+
     async def _client(self, creader, cwriter):
+        self.cwriter = cwriter
         try:
             sreader, swriter = await asyncio.open_connection(*self.server)
         except OSError:
