@@ -4,6 +4,7 @@
  * a per-request timeout with a late answer, a malformed PDU that drops the
  * connection, and exactly-once completion throughout. The NEGOTIATE answer
  * is the published SMB 3.1.1 response (spec-map 2.2.1). */
+#include "crypto/sign.h"
 #include "net/conn.h"
 #include "proto/ntstatus.h"
 #include "proto/smb2.h"
@@ -395,11 +396,181 @@ static void test_replay(void)
 	g_async_queue_unref(s.go);
 }
 
+/* ---- scenario 2: the engine's rules against a hostile peer ------------ */
+
+#define SID  0x1122334455667788ull
+#define SALG SMB2_SIGNING_HMAC_SHA256
+static const uint8_t skey[16] = "0123456789abcdef";
+
+static GByteArray *signed_rsp(uint16_t cmd, uint64_t mid, uint32_t status, uint16_t credits,
+                              uint64_t async_id, uint64_t sid, bool sign, const uint8_t *body,
+                              size_t blen)
+{
+	GByteArray *r = rsp(cmd, mid, status, credits, async_id, body, blen);
+	sf_put_le64(r->data + SMB2_HDR_OFF_SESSION_ID, sid);
+	if (sign)
+		sf_sign_apply(SALG, skey, r->data, r->len);
+	return r;
+}
+
+static void negotiate(struct server *s, int fd)
+{
+	struct smb2_hdr h;
+	GByteArray *f = read_frame(fd);
+	EXPECT(f && smb2_hdr_decode(f->data, f->len, &h) == 0 && h.command == SMB2_NEGOTIATE,
+	       "expected NEGOTIATE");
+	GByteArray *neg = vector("preauth_neg_rsp");
+	sf_put_le16(neg->data + SMB2_HDR_OFF_CREDITS, 8);
+	sf_put_le64(neg->data + SMB2_HDR_OFF_MESSAGE_ID, h.message_id);
+	send_frame(fd, neg->data, neg->len);
+	g_byte_array_unref(neg);
+	if (f)
+		g_byte_array_unref(f);
+}
+
+static gpointer hostile_main(gpointer p)
+{
+	struct server *s = p;
+	s->fd = accept(s->listen_fd, NULL, NULL);
+	int fd = s->fd;
+	struct smb2_hdr h;
+	negotiate(s, fd);
+
+	/* A. An unsigned interim granting 1000 credits, then after longer
+	 * than the timeout the signed answer: still pending (the interim
+	 * restarted the timeout), and the grant is not counted. */
+	GByteArray *f = read_frame(fd);
+	smb2_hdr_decode(f->data, f->len, &h);
+	EXPECT(h.session_id == SID && (h.flags & SMB2_FLAGS_SIGNED), "request not signed");
+	GByteArray *r = signed_rsp(SMB2_ECHO, h.message_id, STATUS_PENDING, 1000, 5, SID, false,
+	                           error_body, 9);
+	g_usleep(700 * 1000);
+	send_frame(fd, r->data, r->len);
+	g_byte_array_unref(r);
+	g_usleep(700 * 1000); /* 1.4 s after the request, timeout is 1 s */
+	r = signed_rsp(SMB2_ECHO, h.message_id, 0, 1, 5, SID, true, echo_body, 4);
+	send_frame(fd, r->data, r->len);
+	g_byte_array_unref(r);
+	g_byte_array_unref(f);
+
+	/* B. A request held without an answer; the next one waits for
+	 * credits and is cancelled there: it must never arrive. Then the
+	 * held one is answered (signed). */
+	f = read_frame(fd);
+	smb2_hdr_decode(f->data, f->len, &h);
+	uint64_t held = h.message_id;
+	g_byte_array_unref(f);
+	wait_go(s);
+	r = signed_rsp(SMB2_ECHO, held, 0, 8, 0, SID, true, echo_body, 4);
+	send_frame(fd, r->data, r->len);
+	g_byte_array_unref(r);
+
+	/* C. A forged answer: unsigned, SessionId 0, the pending request's
+	 * MessageId. The client must drop the connection. */
+	f = read_frame(fd);
+	EXPECT(f != NULL, "no request after the cancelled one");
+	if (f) {
+		smb2_hdr_decode(f->data, f->len, &h);
+		EXPECT(h.command == SMB2_ECHO && h.credit_charge <= 1,
+		       "the cancelled request was sent");
+		r = signed_rsp(SMB2_ECHO, h.message_id, 0, 100, 0, 0, false, echo_body, 4);
+		send_frame(fd, r->data, r->len);
+		g_byte_array_unref(r);
+		g_byte_array_unref(f);
+	}
+	f = read_frame(fd);
+	EXPECT(f == NULL, "client kept the connection after a forged answer");
+	if (f)
+		g_byte_array_unref(f);
+	close(fd);
+	g_async_queue_push(s->events, g_strdup("done"));
+	return NULL;
+}
+
+static void test_hostile(void)
+{
+	struct server s = {0};
+	s.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	g_assert_cmpint(bind(s.listen_fd, (struct sockaddr *)&a, sizeof a), ==, 0);
+	socklen_t al = sizeof a;
+	getsockname(s.listen_fd, (struct sockaddr *)&a, &al);
+	listen(s.listen_fd, 1);
+	s.events = g_async_queue_new();
+	s.go = g_async_queue_new();
+	s.thread = g_thread_new("hostile", hostile_main, &s);
+
+	ready_called = false;
+	struct sf_conn_opts o = {
+	        .host = "127.0.0.1", .port = ntohs(a.sin_port), .timeout_ms = 1000};
+	sf_conn *c = sf_conn_new(&o, NULL, on_ready, NULL);
+	spin_until(&ready_called, NULL, 0);
+	g_assert_cmpuint(ready_status, ==, STATUS_SUCCESS);
+	struct sf_conn_security sec = {.sign = true, .sign_alg = SALG};
+	memcpy(sec.keys.signing, skey, 16);
+	sf_conn_set_security(c, SID, &sec);
+
+	uint8_t body[4] = {4, 0, 0, 0};
+	struct sf_req_spec spec = {
+	        .command = SMB2_ECHO, .body = body, .body_len = 4, .session_id = SID};
+
+	/* A */
+	struct sf_conn_stats st0, st1;
+	sf_conn_stats(c, &st0);
+	struct done da = {0};
+	spec.done = on_done, spec.user = &da;
+	sf_conn_submit(c, &spec, 1);
+	spin_until(NULL, &da, 1);
+	g_assert_cmphex(da.status, ==, STATUS_SUCCESS);
+	sf_conn_stats(c, &st1);
+	g_assert_cmpuint(st1.credits_granted - st0.credits_granted, ==, 1);
+
+	/* B: 8 credits from NEGOTIATE, 7 left after NEGOTIATE and A's grant of 1
+	 * replaced A's charge; the held request takes one, then a 1 MiB one
+	 * (charge 16) must wait. */
+	struct done db = {0}, dw = {0};
+	spec.user = &db;
+	sf_conn_submit(c, &spec, 1);
+	struct sf_req_spec big = spec;
+	big.expect_rsp = 1u << 20;
+	big.user = &dw;
+	sf_req_handle hw = sf_conn_submit(c, &big, 1);
+	g_assert_cmpuint(hw, !=, 0);
+	sf_conn_cancel(c, hw);
+	g_assert_cmpint(dw.calls, ==, 0); /* never inside the call */
+	spin_until(NULL, &dw, 1);
+	g_assert_cmphex(dw.status, ==, STATUS_CANCELLED);
+	g_async_queue_push(s.go, g_strdup("go"));
+	spin_until(NULL, &db, 1);
+	g_assert_cmphex(db.status, ==, STATUS_SUCCESS);
+
+	/* C */
+	struct done dc = {0};
+	spec.user = &dc;
+	sf_conn_submit(c, &spec, 1);
+	spin_until(NULL, &dc, 1);
+	g_assert_cmphex(dc.status, ==, STATUS_INVALID_SIGNATURE);
+	g_assert_false(sf_conn_alive(c));
+
+	g_free(g_async_queue_timeout_pop(s.events, 10 * G_USEC_PER_SEC));
+	g_thread_join(s.thread);
+	if (s.failure)
+		g_error("server side: %s", s.failure);
+	struct done *all[] = {&da, &db, &dw, &dc};
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+		g_assert_cmpint(all[i]->calls, ==, 1);
+	sf_conn_unref(c);
+	close(s.listen_fd);
+	g_async_queue_unref(s.events);
+	g_async_queue_unref(s.go);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	/* The engine warns when it drops a connection; that is expected here. */
 	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 	g_test_add_func("/conn/replay", test_replay);
+	g_test_add_func("/conn/hostile", test_hostile);
 	return g_test_run();
 }
