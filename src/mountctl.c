@@ -252,6 +252,7 @@ static void teardown(struct mount_state *m)
 	if (m->se)
 		fuse_session_destroy(m->se);
 	free(m->buf.mem);
+	sf_fuse_drop_open(&m->ctx);
 	sf_fs_free(m->ctx.fs);
 	sf_itable_free(m->ctx.inodes);
 	if (m->loop)

@@ -12,6 +12,9 @@ struct sf_fs {
 	sf_tree *tree;
 	struct sf_fs_config cfg;
 	uint32_t max_read, max_write, max_transact;
+	/* Handles given out and not yet closed: the kernel's RELEASEs are
+	 * not read once the mount is torn down, so they are freed here. */
+	GHashTable *handles;
 };
 
 #define MAX_PARTS 6

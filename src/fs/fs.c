@@ -24,6 +24,14 @@
 
 #define ALL_INFO_LEN 4096 /* FileAllInformation with a long name */
 
+static void handle_free(gpointer p)
+{
+	struct sf_fs_handle *h = p;
+	if (h->locks)
+		g_array_unref(h->locks);
+	g_free(h);
+}
+
 sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 {
 	sf_fs *fs = g_new0(sf_fs, 1);
@@ -36,6 +44,7 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	fs->max_read = MIN(n->max_read, cap);
 	fs->max_write = MIN(n->max_write, cap);
 	fs->max_transact = MIN(n->max_transact, cap);
+	fs->handles = g_hash_table_new_full(NULL, NULL, handle_free, NULL);
 	return fs;
 }
 
@@ -43,6 +52,7 @@ void sf_fs_free(sf_fs *fs)
 {
 	if (!fs)
 		return;
+	g_hash_table_destroy(fs->handles);
 	sf_tree_unref(fs->tree);
 	g_free(fs);
 }
@@ -297,6 +307,7 @@ static void open_done(struct call *c)
 	struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
 	h->fid = cr.fid;
 	h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
+	g_hash_table_add(c->fs->handles, h);
 	if (c->st[1] || all_info_stat(c, 1, &st) != 0)
 		to_stat(c->fs, &cr.t, 0, 1, &st);
 	cb(c->user, 0, h, &st);
@@ -346,9 +357,7 @@ void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
 	struct sf_req_spec s;
 	close_spec(&s, h->fid); /* the server drops the handle's locks */
-	if (h->locks)
-		g_array_unref(h->locks);
-	g_free(h);
+	g_hash_table_remove(fs->handles, h); /* frees it */
 	call_run(call_new(fs, err_done, cb, user), &s, 1);
 }
 

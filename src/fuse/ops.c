@@ -151,8 +151,25 @@ struct dir_state {
 	GPtrArray *entries; /* NULL until listed */
 };
 
+static void dir_state_free(gpointer p)
+{
+	struct dir_state *d = p;
+	if (d->entries)
+		g_ptr_array_unref(d->entries);
+	g_free(d->path);
+	g_free(d);
+}
+
+void sf_fuse_drop_open(struct sf_fuse *f)
+{
+	if (f->dirs)
+		g_hash_table_destroy(f->dirs);
+	f->dirs = NULL;
+}
+
 static void sf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct sf_fuse *f = ctx_of(req);
 	const char *p = path_or_reply(req, ino);
 	if (!p)
 		return;
@@ -160,16 +177,20 @@ static void sf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	d->h.dir = true;
 	d->path = g_strdup(p);
 	fi->fh = (uintptr_t)d;
-	fuse_reply_open(req, fi);
+	if (!f->dirs)
+		f->dirs = g_hash_table_new_full(NULL, NULL, dir_state_free, NULL);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		dir_state_free(d); /* the kernel dropped the request */
+	else
+		g_hash_table_add(f->dirs, d);
 }
 
 static void sf_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct sf_fuse *f = ctx_of(req);
 	struct dir_state *d = (struct dir_state *)(uintptr_t)fi->fh;
-	if (d->entries)
-		g_ptr_array_unref(d->entries);
-	g_free(d->path);
-	g_free(d);
+	if (!f->dirs || !g_hash_table_remove(f->dirs, d))
+		dir_state_free(d);
 	fuse_reply_err(req, 0);
 }
 

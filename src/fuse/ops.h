@@ -20,7 +20,12 @@ struct sf_fuse {
 	bool mfsymlinks; /* symlinks as Minshall+French files */
 	bool brl;        /* byte-range locks go to the server (not nobrl) */
 	uint32_t max_read, max_write;
+	GHashTable *dirs; /* open directory states (the kernel's RELEASEDIR
+	                   * is not read after teardown starts) */
 };
+
+/* Frees what the kernel never released (teardown only). */
+void sf_fuse_drop_open(struct sf_fuse *f);
 
 extern const struct fuse_lowlevel_ops sf_fuse_ops;
 

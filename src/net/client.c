@@ -215,6 +215,11 @@ uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struc
 	return 0;
 }
 
+static gboolean wake(gpointer p)
+{
+	return G_SOURCE_CONTINUE;
+}
+
 static void count_down(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 {
 	(*(int *)user)--;
@@ -224,6 +229,17 @@ void sf_client_close(struct sf_client *c)
 {
 	if (!c)
 		return;
+	/* Let what is in flight finish first (file CLOSEs from the
+	 * unmount, above all): the server answers a request that comes after
+	 * LOGOFF with an error, and the handle would stay open until the
+	 * session times out. */
+	GSource *tick = g_timeout_source_new(100); /* the deadline is seen */
+	g_source_set_callback(tick, wake, NULL, NULL);
+	g_source_attach(tick, c->ctx);
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (c->conn && sf_conn_alive(c->conn) && sf_conn_outstanding(c->conn) > 0 &&
+	       g_get_monotonic_time() < deadline)
+		g_main_context_iteration(c->ctx, TRUE);
 	int pending = 0;
 	if (c->tree && sf_conn_alive(c->conn)) {
 		pending++;
@@ -233,9 +249,11 @@ void sf_client_close(struct sf_client *c)
 		pending++;
 		sf_session_logoff(c->session, count_down, &pending);
 	}
-	gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+	deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
 	while (pending > 0 && g_get_monotonic_time() < deadline)
 		g_main_context_iteration(c->ctx, TRUE);
+	g_source_destroy(tick);
+	g_source_unref(tick);
 	sf_tree_unref(c->tree);
 	sf_session_unref(c->session);
 	if (c->conn) {

@@ -528,6 +528,19 @@ sf_req_handle sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t
 	return first;
 }
 
+unsigned sf_conn_outstanding(const sf_conn *c)
+{
+	unsigned n = 0;
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, c->pending);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		n += !((struct req *)v)->ghost;
+	for (GList *l = c->waiting.head; l; l = l->next)
+		n += (unsigned)((struct batch *)l->data)->n;
+	return n;
+}
+
 static gboolean has_handle(gpointer key, gpointer value, gpointer user)
 {
 	return ((struct req *)value)->handle == *(sf_req_handle *)user;

@@ -112,6 +112,9 @@ void sf_conn_close(sf_conn *c, uint32_t status);
 const struct sf_negotiated *sf_conn_negotiated(const sf_conn *c);
 const char *sf_conn_peer(const sf_conn *c); /* "host:port" */
 bool sf_conn_alive(const sf_conn *c);
+/* Requests sent or waiting for credits whose caller still waits for an
+ * answer (timed-out ghosts not counted). */
+unsigned sf_conn_outstanding(const sf_conn *c);
 unsigned sf_conn_generation(const sf_conn *c);
 void sf_conn_set_notify(sf_conn *c, sf_conn_notify_fn fn, sf_conn_lost_fn lost, void *user);
 

@@ -26,6 +26,17 @@ def is_mounted(path):
         return any(line.split()[4] == path for line in f)
 
 
+def keep_log(err):
+    """A failing daemon's whole log, kept beside the build's test logs
+    (CI shows only the tail of pytest's output)."""
+    d = os.path.join(os.environ.get("SMBFUSE_BUILD_DIR", "/tmp"), "meson-logs")
+    os.makedirs(d, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix="smbfuse-daemon-", suffix=".log", dir=d)
+    with os.fdopen(fd, "w") as f:
+        f.write(err)
+    print(f"daemon log kept in {path}", file=sys.stderr)
+
+
 class Mount:
     def __init__(self, server, share="share", opts="", extra_env=None, port=None):
         self.server = server
@@ -94,6 +105,7 @@ class Mount:
             if code not in (0, None):
                 problems.append(f"exit status {code}")
             if problems:
+                keep_log(err)
                 pytest.fail("; ".join(problems) + "\n" + err)
 
     @property

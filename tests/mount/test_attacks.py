@@ -328,7 +328,7 @@ def test_sigterm_under_load_exits_cleanly(server):
                                      "bs=1M", "count=200"], stderr=subprocess.DEVNULL)
                    for i in range(2)]
         workers.append(subprocess.Popen(
-            ["sh", "-c", f"while :; do ls -l {m.dir} >/dev/null 2>&1 || exit 0; done"]))
+            ["sh", "-c", f"while mountpoint -q {m.dir}; do ls -l {m.dir} >/dev/null 2>&1; done"]))
         time.sleep(1.0)
         os.kill(m.proc.pid, signal.SIGTERM)
         m.proc.wait(timeout=30)
