@@ -10,7 +10,37 @@
 set -eu
 
 DEST=${1:-/var/cache/smbfuse-test/samba-backports}
-MIRROR=${SMBFUSE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive this machine already uses, from its apt sources (the
+# project names no mirror of its own): the first URI that serves the
+# bookworm suite, in deb822 .sources or one-line .list form.
+machine_mirror() {
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+             /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        case $f in
+        *.sources)
+            # deb822 stanzas: remember URIs, print it when Suites has bookworm.
+            awk 'BEGIN { IGNORECASE = 1 }
+                 /^[[:space:]]*$/ { uris = ""; types = "" }
+                 /^Types:/ { types = $0 }
+                 /^URIs:/ { uris = $2 }
+                 /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") ok = 1 }
+                 ok && uris != "" && types ~ /deb([^-]|$)/ { print uris; exit }
+                 /^[[:space:]]*$/ { ok = 0 }' "$f" ;;
+        *)
+            awk '$1 == "deb" {
+                     i = 2; if ($i ~ /^\[/) while ($i !~ /\]$/) i++
+                     if ($i ~ /^\[/ || $i ~ /\]$/) i++
+                     if ($(i + 1) == "bookworm") { print $i; exit } }' "$f" ;;
+        esac
+    done | head -n 1
+}
+MIRROR=${SMBFUSE_DEBIAN_MIRROR:-$(machine_mirror)}
+if [ -z "$MIRROR" ]; then
+    echo "fetch-samba-backports: no Debian bookworm archive in this machine's apt sources" \
+         "(set SMBFUSE_DEBIAN_MIRROR)" >&2
+    exit 1
+fi
 PKGS="samba samba-libs samba-common-bin smbclient libsmbclient libwbclient0 libldb2 libtalloc2
       libtevent0 libtdb1"
 LIBDIR=$DEST/usr/lib/x86_64-linux-gnu
