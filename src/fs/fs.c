@@ -356,7 +356,7 @@ void err_done(struct call *c)
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
 	struct sf_req_spec s;
-	close_spec(&s, h->fid); /* the server drops the handle's locks */
+	close_spec(&s, h->fid);              /* the server drops the handle's locks */
 	g_hash_table_remove(fs->handles, h); /* frees it */
 	call_run(call_new(fs, err_done, cb, user), &s, 1);
 }

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "smbfuse-conn"
 
 #include "net/conn.h"
+#include "net/conn_testing.h"
 
 #include "crypto/kdf.h"
 #include "crypto/prim.h"
@@ -373,6 +374,10 @@ static gboolean on_writable(GSocket *s, GIOCondition cond, gpointer p)
 /* Queue one frame: 4-byte direct-TCP header + payload (MS-SMB2 2.1). */
 static void send_frame(sf_conn *c, const uint8_t *payload, size_t len)
 {
+	if (!c->sock) { /* detached (conn_testing.h): counted, dropped */
+		c->st.sent++;
+		return;
+	}
 	uint8_t *f = g_malloc(4 + len);
 	sf_put_be32(f, (uint32_t)len); /* top byte is the zero type byte */
 	memcpy(f + 4, payload, len);
@@ -1212,4 +1217,39 @@ sf_conn *sf_conn_new(const struct sf_conn_opts *opts, GMainContext *ctx, sf_conn
 	g_main_context_pop_thread_default(c->ctx);
 	g_object_unref(addr);
 	return c;
+}
+
+/* ---- testing seam (conn_testing.h) ---------------------------------- */
+
+sf_conn *sf_conn_new_detached(const struct sf_negotiated *neg, GMainContext *ctx, uint32_t credits)
+{
+	sf_conn *c = g_new0(sf_conn, 1);
+	c->refs = 1;
+	c->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
+	c->opts.host = g_strdup("detached");
+	c->opts.port = 445;
+	c->opts.timeout_ms = 30000;
+	c->peer = g_strdup("detached");
+	c->pending = g_hash_table_new(g_int64_hash, g_int64_equal);
+	c->sec = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, sec_free);
+	g_queue_init(&c->wq);
+	g_queue_init(&c->waiting);
+	c->generation = 1;
+	c->neg = *neg;
+	c->neg.security_blob = NULL;
+	c->neg.security_blob_len = 0;
+	c->frame_max = 8u << 20;
+	c->credits = MIN(credits, (uint32_t)CREDIT_MAX);
+	c->next_mid = 1;
+	c->state = ST_READY;
+	return c;
+}
+
+void sf_conn_feed_frame(sf_conn *c, const uint8_t *frame, size_t len)
+{
+	if (c->state == ST_DEAD)
+		return;
+	uint8_t *copy = g_memdup2(frame, len);
+	handle_frame(c, copy, len);
+	g_free(copy);
 }
