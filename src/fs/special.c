@@ -8,6 +8,7 @@
 
 #include "proto/ea.h"
 #include "proto/ntstatus.h"
+#include "proto/ranges.h"
 #include "proto/query.h"
 #include "util/bytes.h"
 #include "util/utf16.h"
@@ -177,12 +178,16 @@ static void ranges_done(void *user, int err, const uint8_t *out, size_t len)
 		cb(u, err, NULL);
 		return;
 	}
+	size_t max = len / SMB2_RANGE_BUFFER_LEN + 1;
+	struct smb2_range *dec = g_new(struct smb2_range, max);
+	int n = smb2_ranges_decode(out, len, dec, max);
 	GArray *r = g_array_new(FALSE, FALSE, sizeof(struct sf_fs_range));
-	for (size_t i = 0; i + 16 <= len && i < 16 * 4096; i += 16) {
-		struct sf_fs_range x = {.off = sf_le64(out + i), .len = sf_le64(out + i + 8)};
+	for (int i = 0; i < n; i++) {
+		struct sf_fs_range x = {.off = dec[i].off, .len = dec[i].len};
 		g_array_append_val(r, x);
 	}
-	cb(u, len % 16 ? EIO : 0, r);
+	g_free(dec);
+	cb(u, n < 0 ? EIO : 0, r); /* a hostile list is an I/O error, not a guess */
 	g_array_unref(r);
 }
 

@@ -10,6 +10,7 @@
 #include "proto/smb2.h"
 #include "proto/tree.h"
 #include "proto/validate.h"
+#include "proto/ranges.h"
 #include "util/bytes.h"
 #include "vectors.h"
 
@@ -530,6 +531,28 @@ static void test_validate_and_error(void)
 	g_assert_cmpint(smb2_simple_rsp_decode(simple, 67), ==, -EPROTO);
 }
 
+/* FSCTL_QUERY_ALLOCATED_RANGES (MS-FSCC 2.3.46): signed 64-bit fields;
+ * accepted lists are whole, sorted, disjoint and below 2^63. */
+static void test_allocated_ranges(void)
+{
+	uint8_t b[48] = {0};
+	struct smb2_range r[4];
+	sf_put_le64(b, 0), sf_put_le64(b + 8, 4096);
+	sf_put_le64(b + 16, 65536), sf_put_le64(b + 24, 8192);
+	g_assert_cmpint(smb2_ranges_decode(b, 32, r, 4), ==, 2);
+	g_assert_cmpuint(r[1].off, ==, 65536);
+	g_assert_cmpuint(r[1].len, ==, 8192);
+	g_assert_cmpint(smb2_ranges_decode(b, 0, r, 4), ==, 0);
+	g_assert_cmpint(smb2_ranges_decode(b, 31, r, 4), ==, -1); /* not whole */
+	g_assert_cmpint(smb2_ranges_decode(b, 32, r, 1), ==, -1); /* no room */
+	sf_put_le64(b + 16, 100);                                 /* overlaps */
+	g_assert_cmpint(smb2_ranges_decode(b, 32, r, 4), ==, -1);
+	sf_put_le64(b + 16, UINT64_MAX); /* negative */
+	g_assert_cmpint(smb2_ranges_decode(b, 32, r, 4), ==, -1);
+	sf_put_le64(b + 16, 1ull << 62), sf_put_le64(b + 24, 1ull << 62); /* ends at 2^63 */
+	g_assert_cmpint(smb2_ranges_decode(b, 32, r, 4), ==, -1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -543,5 +566,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/codecs/directory_entries", test_directory_entries);
 	g_test_add_func("/codecs/query_info_and_ioctl", test_query_info_and_ioctl);
 	g_test_add_func("/codecs/validate_and_error", test_validate_and_error);
+	g_test_add_func("/codecs/allocated_ranges", test_allocated_ranges);
 	return g_test_run();
 }
