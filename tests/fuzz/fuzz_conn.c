@@ -91,7 +91,8 @@ static sf_req_handle submit(sf_conn *c, uint16_t cmd, uint64_t sid, size_t expec
 /* The fuzz bytes become one frame in the way mode asks. */
 static void feed(sf_conn *c, uint8_t mode, const uint8_t *p, size_t n)
 {
-	uint8_t *m = g_memdup2(p, n ? n : 1);
+	uint8_t *m = g_malloc(n + 1);
+	memcpy(m, p, n);
 	if (mode & 1) {
 		/* Sign each PDU of the chain as a server would (3.3.4.1.1). */
 		uint8_t key[16];
