@@ -94,9 +94,12 @@ static uint32_t sfm_unmap(uint32_t cp)
 	return cp;
 }
 
+/* Every forbidden character is ASCII: compare the whole code point (a
+ * strchr on cp would look at its low byte only, so that U+043A 'к' was
+ * taken for ':' and U+3000 for the string's end). */
 static bool smb_forbidden(uint32_t cp)
 {
-	return cp < 0x20 || strchr("\\:*?\"<>|", (int)cp) != NULL;
+	return cp < 0x20 || (cp < 0x80 && strchr("\\:*?\"<>|", (int)cp) != NULL);
 }
 
 /* Append UTF-8 [s, s+n) as UTF-16LE. With `name_rules`, characters SMB

@@ -239,3 +239,44 @@ def test_names_smb_cannot_store(mnt):
     with pytest.raises(OSError) as e:
         open(mnt.path("trail."), "w")
     assert e.value.errno == errno.EINVAL
+
+
+# Names users write: Cyrillic, Polish, CJK, emoji, and code points whose low
+# byte is that of a forbidden ASCII character ('к' U+043A ~ ':', 'ľ' U+013E
+# ~ '>', 'Ā' U+0100 and U+3000 ~ NUL). Each is created, listed, stat'd,
+# read, renamed and deleted through the mount, and is on the server as is.
+USER_NAMES = ["Документ.txt", "Zażółć gęślą jaźń", "一二三", "😀", "ľ", "Ā",
+              "a\u3000b", "Привет мир", "日本語のファイル", "ĺĪż"]
+
+
+def test_non_ascii_names(mnt):
+    d = mnt.path("names")
+    os.mkdir(d)
+    for n in USER_NAMES:
+        with open(os.path.join(d, n), "w") as f:
+            f.write(n)
+    assert sorted(os.listdir(d)) == sorted(USER_NAMES)
+    assert sorted(os.listdir(mnt.backing("names"))) == sorted(USER_NAMES)
+    for n in USER_NAMES:
+        p = os.path.join(d, n)
+        assert os.stat(p).st_size == len(n.encode())
+        assert open(p).read() == n
+        os.rename(p, p + "·")
+        assert open(mnt.backing("names", n + "·")).read() == n
+        os.unlink(p + "·")
+    sub = os.path.join(d, "каталог")
+    os.mkdir(sub)
+    os.rmdir(sub)
+    os.rmdir(d)
+    assert not os.path.exists(mnt.backing("names"))
+
+
+def test_mapped_name_deleted_without_mapposix(mnt):
+    """A ':' that a mapposix mount stored is U+F022 on the server; a mount
+    without mapposix shows it as that code point and can delete it."""
+    with open(mnt.backing("a\uf022b"), "w") as f:
+        f.write("x")
+    assert "a\uf022b" in os.listdir(mnt.path())
+    assert open(mnt.path("a\uf022b")).read() == "x"
+    os.unlink(mnt.path("a\uf022b"))
+    assert not os.path.exists(mnt.backing("a\uf022b"))

@@ -1,5 +1,6 @@
 /* test_utf16.c - UTF-8/UTF-16 conversion, SMB path and name rules, and
  * FILETIME conversion edges. */
+#include "util/bytes.h"
 #include "util/timeconv.h"
 #include "util/utf16.h"
 
@@ -146,6 +147,49 @@ static void test_filetime(void)
 	g_assert_cmpint(ts.tv_sec, ==, 0);
 }
 
+/* Non-ASCII names whose code points end in the byte of a forbidden ASCII
+ * character (or 0) are names like any other, with and without mapposix;
+ * the ASCII characters themselves are still refused or mapped. */
+static void test_non_ascii_names(void)
+{
+	static const char *ok[] = {
+	        "Документ.txt", /* U+043A .. */
+	        "Zażółć gęślą jaźń",
+	        "一二三",
+	        "\xF0\x9F\x98\x80",          /* U+1F600: low 16 bits 0xF600, low byte 0 */
+	        "\xC4\xBE",                  /* U+013E: low byte '>' */
+	        "\xC4\x80",                  /* U+0100: low byte 0 */
+	        "a\xE3\x80\x80" "b",            /* U+3000 ideographic space */
+	        "\xEF\x80\xA2 mapped colon", /* U+F022, what mapposix stores for ':' */
+	        "\xC4\xBA\xC4\xAA\xC5\xBC",  /* U+013A U+012A U+017C: low bytes ':' '*' '|' */
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(ok); i++) {
+		for (int mp = 0; mp < 2; mp++) {
+			size_t n;
+			int err = 0;
+			uint8_t *u = sf_path_to_smb(ok[i], mp, &n, &err);
+			g_assert_nonnull(u);
+			g_assert_cmpint(err, ==, 0);
+			char *back = sf_name_from_smb(u, n, false);
+			g_assert_cmpstr(back, ==, ok[i]);
+			g_free(back);
+			g_free(u);
+		}
+	}
+	static const char *bad[] = {"a:b", "a*b", "a?b",  "a\"b",  "a<b",
+	                            "a>b", "a|b", "a\\b", "a\001b"};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		size_t n;
+		int err = 0;
+		g_assert_null(sf_path_to_smb(bad[i], false, &n, &err));
+		g_assert_cmpint(err, ==, EINVAL);
+		uint8_t *u = sf_path_to_smb(bad[i], true, &n, &err);
+		g_assert_nonnull(u); /* mapposix maps it into U+F0xx */
+		g_assert_cmpuint(sf_le16(u + 2), >=, 0xF000);
+		g_free(u);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -154,6 +198,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/utf16/reject_bad_utf16", test_reject_bad_utf16);
 	g_test_add_func("/utf16/paths", test_paths);
 	g_test_add_func("/utf16/names_from_server", test_names_from_server);
+	g_test_add_func("/utf16/non_ascii_names", test_non_ascii_names);
 	g_test_add_func("/timeconv/filetime", test_filetime);
 	return g_test_run();
 }
