@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 /* Log lines go to stderr with the program's name; debug only when asked. */
 static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
@@ -27,10 +28,11 @@ static void usage(const char *prog)
 	       "options (as mount.cifs): username=, domain=, credentials=FILE, port=, vers=,\n"
 	       "  sec=ntlmssp|none, guest, sign, nosign, seal, uid=, gid=, file_mode=,\n"
 	       "  dir_mode=, ro, rw, cache=strict|loose|none, actimeo=, rsize=, wsize=,\n"
-	       "  soft, hard, mapposix, serverino, noserverino, allow_other,\n"
-	       "  default_permissions, debug[=conn:session:fs:fuse]\n"
+	       "  mapposix, serverino, noserverino, allow_other (implies\n"
+	       "  default_permissions), noexec, nosuid, nodev, debug[=conn:session:fs:fuse]\n"
 	       "passwords: credentials=FILE (mode 0600), PASSWD_FD or PASSWD; never in options\n"
-	       "see smbfuse(8)\n",
+	       "see smbfuse(8), which lists every mount.cifs option and what smbfuse does with "
+	       "it\n",
 	       prog);
 }
 
@@ -51,6 +53,11 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	/* Before any secret is read (credentials= is read while the options
+	 * are parsed): no core dump, no ptrace by the same uid, /proc/<pid>
+	 * files owned by root. Inherited by the daemon child across fork. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fprintf(stderr, "%s: cannot make the process non-dumpable\n", prog);
 	struct sf_config *cfg = sf_config_new();
 	GError *err = NULL;
 	if (!sf_config_parse(cfg, argc - 1, argv + 1, &err)) {

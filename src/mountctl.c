@@ -174,7 +174,11 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	if (cfg->wsize)
 		m->ctx.max_write = MIN(m->ctx.max_write, cfg->wsize);
 
-	char *fsname = g_strdup_printf("//%s/%s", cfg->host, cfg->share);
+	/* Host and share come from the command line and may hold ',' or
+	 * '\\': escaped, they cannot end fsname= and add options. */
+	char *raw = g_strdup_printf("//%s/%s", cfg->host, cfg->share);
+	char *fsname = sf_fuse_opt_escape(raw);
+	g_free(raw);
 	GString *mo = g_string_new(NULL);
 	g_string_append_printf(mo, "fsname=%s,subtype=smbfuse", fsname);
 	if (cfg->allow_other)
@@ -183,6 +187,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 		g_string_append(mo, ",default_permissions");
 	if (cfg->ro)
 		g_string_append(mo, ",ro");
+	g_string_append(mo, cfg->mount_flags->str); /* noexec, nosuid, ... as given */
 	char *argv[] = {(char *)m->prog, "-o", mo->str, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	m->se = fuse_session_new(&args, &sf_fuse_ops, sizeof sf_fuse_ops, &m->ctx);

@@ -1,4 +1,11 @@
-/* opts.h - command line and -o options, named as mount.cifs names them. */
+/* opts.h - command line and -o options, named as mount.cifs names them.
+ *
+ * Every option smbfuse knows of is one row of a table (sf_opts_table):
+ * IMPLEMENTED (parsed into sf_config and read by the daemon), NOOP
+ * (accepted because it means nothing for a FUSE client; the row says
+ * why) or REFUSED (an error naming the option). An option in no row is
+ * an error too. man/smbfuse.8 lists the same rows; a unit test holds
+ * the two together. */
 #ifndef SF_OPTS_H
 #define SF_OPTS_H
 
@@ -10,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum sf_cache_mode { SF_CACHE_STRICT, SF_CACHE_LOOSE, SF_CACHE_NONE };
+enum sf_cache_mode { SF_CACHE_STRICT, SF_CACHE_NONE };
 
 struct sf_config {
 	char *unc; /* as given */
@@ -24,20 +31,41 @@ struct sf_config {
 	bool nosign, seal;
 	uid_t uid;
 	gid_t gid;
-	bool forceuid, forcegid;
 	mode_t file_mode, dir_mode;
 	bool ro;
 	enum sf_cache_mode cache;
 	double actimeo, acregmax, acdirmax;
 	uint32_t rsize, wsize;
-	unsigned echo_interval;
-	bool hard;
-	bool nodfs, mfsymlinks, mapposix, nobrl, serverino;
-	bool allow_other, default_permissions;
+	bool mfsymlinks, mapposix, nobrl, serverino;
+	bool allow_other, default_permissions, noperm;
+	/* VFS mount flags handed to libfuse as given: noexec, nosuid, ... */
+	GString *mount_flags;
 	bool foreground, debug;
 	char *debug_list;
 	unsigned timeout_s;
 };
+
+enum sf_opt_state { SF_OPT_IMPLEMENTED, SF_OPT_NOOP, SF_OPT_REFUSED };
+enum sf_opt_arg {
+	SF_ARG_NONE,     /* a flag: "seal" */
+	SF_ARG_VALUE,    /* needs =value: "port=445" */
+	SF_ARG_OPTIONAL, /* either: "debug", "debug=conn" */
+};
+
+struct sf_opt {
+	const char *name; /* a trailing '*' matches any rest: "x-systemd.*" */
+	enum sf_opt_arg arg;
+	enum sf_opt_state state;
+	/* IMPLEMENTED: a valid value ("@FILE@": a credentials file) and
+	 * options to apply first so that this one visibly changes the
+	 * configuration (rw after ro). For the table test and the manual. */
+	const char *sample, *baseline;
+	const char *why; /* NOOP and REFUSED: the reason, one line */
+	bool (*apply)(struct sf_config *c, const char *k, const char *v, GError **err);
+};
+
+/* The table, for tests and documentation. */
+const struct sf_opt *sf_opts_table(size_t *n);
 
 struct sf_config *sf_config_new(void);
 void sf_config_free(struct sf_config *c);
@@ -45,7 +73,11 @@ void sf_config_free(struct sf_config *c);
 bool sf_config_parse(struct sf_config *c, int argc, char **argv, GError **err);
 /* Apply one comma-separated -o list. */
 bool sf_config_parse_opts(struct sf_config *c, const char *opts, GError **err);
-/* //server[:port]/share or \\server\share, IPv6 as [addr]. */
+/* //server[:port]/share or \\server\share, IPv6 as [addr]. The port is
+ * 1-65535 in decimal digits; a sub-directory is refused. */
 bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err);
+/* s escaped for a libfuse -o value: ',' and '\' get a backslash, so a
+ * share or host name cannot end the value and add options. */
+char *sf_fuse_opt_escape(const char *s);
 
 #endif

@@ -1,21 +1,18 @@
-/* creds.c - credentials file and environment. */
+/* creds.c - credentials file and environment. Secrets are only ever
+ * copied into secure memory (util/secmem.h); every buffer that held one is
+ * wiped before it is released. */
 #include "auth/creds.h"
 
 #include "crypto/prim.h"
+#include "util/secmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void wipe_str(char *s)
-{
-	if (s)
-		sf_wipe(s, strlen(s));
-	g_free(s);
-}
 
 struct sf_creds *sf_creds_new(void)
 {
@@ -26,96 +23,245 @@ void sf_creds_free(struct sf_creds *c)
 {
 	if (!c)
 		return;
-	wipe_str(c->user);
-	wipe_str(c->domain);
-	wipe_str(c->password);
+	sf_secmem_free(c->user);
+	sf_secmem_free(c->domain);
+	sf_secmem_free(c->password);
 	g_free(c);
+}
+
+void sf_creds_setn(char **field, const char *value, size_t len)
+{
+	/* Copy first: value may point into the old field. */
+	char *copy = value ? sf_secmem_strndup(value, len) : NULL;
+	sf_secmem_free(*field);
+	*field = copy;
 }
 
 void sf_creds_set(char **field, const char *value)
 {
-	wipe_str(*field);
-	*field = value ? g_strdup(value) : NULL;
+	sf_creds_setn(field, value, value ? strlen(value) : 0);
 }
 
 void sf_creds_set_user(struct sf_creds *c, const char *user)
 {
 	const char *sep = strpbrk(user, "\\/");
 	if (sep) {
-		char *dom = g_strndup(user, (gsize)(sep - user));
-		sf_creds_set(&c->domain, dom);
-		g_free(dom);
+		sf_creds_setn(&c->domain, user, (size_t)(sep - user));
 		sf_creds_set(&c->user, sep + 1);
 		return;
 	}
 	const char *at = strchr(user, '@');
 	if (at && at[1]) {
-		char *u = g_strndup(user, (gsize)(at - user));
-		sf_creds_set(&c->user, u);
 		sf_creds_set(&c->domain, at + 1);
-		g_free(u);
+		sf_creds_setn(&c->user, user, (size_t)(at - user));
 		return;
 	}
 	sf_creds_set(&c->user, user);
 }
 
-bool sf_creds_read_file(struct sf_creds *c, const char *path, GError **err)
+static bool key_is(const char *k, size_t klen, const char *name)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
+	return klen == strlen(name) && !memcmp(k, name, klen);
+}
+
+bool sf_creds_parse(struct sf_creds *c, const char *text, size_t len, GError **err)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - line) : len - pos;
+		pos += ll + (nl ? 1 : 0);
+		/* Only the line ending goes from the value: a password may
+		 * start or end with spaces. */
+		if (ll && line[ll - 1] == '\r')
+			ll--;
+		while (ll && (*line == ' ' || *line == '\t')) {
+			line++;
+			ll--;
+		}
+		const char *eq = memchr(line, '=', ll);
+		if (!ll || line[0] == '#' || !eq)
+			continue;
+		size_t klen = (size_t)(eq - line);
+		while (klen && (line[klen - 1] == ' ' || line[klen - 1] == '\t'))
+			klen--;
+		const char *val = eq + 1;
+		size_t vlen = ll - (size_t)(val - line);
+		if (memchr(val, 0, vlen)) {
+			g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "credentials: a NUL byte in the %.*s line", (int)MIN(klen, 32),
+			            line);
+			return false;
+		}
+		if (key_is(line, klen, "username") || key_is(line, klen, "user")) {
+			char *u = sf_secmem_strndup(val, vlen);
+			sf_creds_set_user(c, u);
+			sf_secmem_free(u);
+		} else if (key_is(line, klen, "password") || key_is(line, klen, "pass")) {
+			if (vlen > SF_PASSWORD_MAX) {
+				g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				            "credentials: the password is longer than %d bytes",
+				            SF_PASSWORD_MAX);
+				return false;
+			}
+			sf_creds_setn(&c->password, val, vlen);
+		} else if (key_is(line, klen, "domain") || key_is(line, klen, "dom") ||
+		           key_is(line, klen, "workgroup")) {
+			sf_creds_setn(&c->domain, val, vlen);
+		}
+	}
+	return true;
+}
+
+/* The checks a file holding a password must pass before it is read. */
+static bool check_file(int fd, const char *path, GError **err)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
 		g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
 		            "credentials file %s: %s", path, g_strerror(errno));
 		return false;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (!S_ISREG(st.st_mode)) {
 		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "credentials file %s: not a regular file", path);
+		            "credentials file %s is not a regular file", path);
+		return false;
+	}
+	/* Someone else's file could have been planted (or be changed later)
+	 * to make us log in as an account of their choosing. */
+	if (st.st_uid != 0 && st.st_uid != getuid()) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_PERM,
+		            "credentials file %s is owned by uid %u, not by root or the mounting "
+		            "user (uid %u)",
+		            path, (unsigned)st.st_uid, (unsigned)getuid());
 		return false;
 	}
 	if (st.st_mode & 077) {
-		close(fd);
 		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_PERM,
 		            "credentials file %s is accessible by group or others (mode %04o); "
 		            "chmod 600 it",
 		            path, (unsigned)(st.st_mode & 07777));
 		return false;
 	}
-	GString *text = g_string_new(NULL);
-	char buf[1024];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0 && text->len < 65536)
-		g_string_append_len(text, buf, n);
-	sf_wipe(buf, sizeof buf);
-	close(fd);
-	char **lines = g_strsplit(text->str, "\n", -1);
-	for (char **l = lines; *l; l++) {
-		/* Only the line ending goes: a password may start or end with
-		 * spaces. */
-		char *line = *l;
-		size_t ll = strlen(line);
-		if (ll && line[ll - 1] == '\r')
-			line[ll - 1] = 0;
-		line = g_strchug(line);
-		char *eq = strchr(line, '=');
-		if (line[0] == '#' || !eq)
-			continue;
-		*eq = 0;
-		const char *key = g_strstrip(line), *val = eq + 1;
-		if (!strcmp(key, "username") || !strcmp(key, "user"))
-			sf_creds_set_user(c, val);
-		else if (!strcmp(key, "password") || !strcmp(key, "pass"))
-			sf_creds_set(&c->password, val);
-		else if (!strcmp(key, "domain") || !strcmp(key, "dom"))
-			sf_creds_set(&c->domain, val);
+	if (st.st_size > SF_CREDS_FILE_MAX) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "credentials file %s is larger than %d bytes", path, SF_CREDS_FILE_MAX);
+		return false;
 	}
-	for (char **l = lines; *l; l++)
-		sf_wipe(*l, strlen(*l));
-	g_strfreev(lines);
-	sf_wipe(text->str, text->len);
-	g_string_free(text, TRUE);
 	return true;
+}
+
+bool sf_creds_read_file(struct sf_creds *c, const char *path, GError **err)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is then
+	 * refused by the regular-file check. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+		            "credentials file %s: %s", path, g_strerror(errno));
+		return false;
+	}
+	if (!check_file(fd, path, err)) {
+		close(fd);
+		return false;
+	}
+	/* One fixed secure buffer; one byte more than allowed, to see that a
+	 * file which grew after fstat is too large rather than cut it. */
+	char *buf = sf_secmem_alloc(SF_CREDS_FILE_MAX + 1);
+	size_t len = 0;
+	bool ok = true;
+	while (len <= SF_CREDS_FILE_MAX) {
+		ssize_t n = read(fd, buf + len, SF_CREDS_FILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+			            "credentials file %s: %s", path, g_strerror(errno));
+			ok = false;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (ok && len > SF_CREDS_FILE_MAX) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "credentials file %s is larger than %d bytes", path, SF_CREDS_FILE_MAX);
+		ok = false;
+	}
+	if (ok) {
+		GError *e2 = NULL;
+		ok = sf_creds_parse(c, buf, len, &e2);
+		if (!ok) {
+			g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "credentials file %s: %s", path,
+			            e2->message + strlen("credentials: "));
+			g_error_free(e2);
+		}
+	}
+	sf_secmem_free(buf); /* wipes */
+	return ok;
+}
+
+/* Read the first line of fd, at most SF_PASSWORD_MAX bytes, into secure
+ * memory. One byte at a time so that nothing past the line is consumed
+ * (the descriptor may be shared with whoever wrote it). */
+static bool read_passwd_fd(struct sf_creds *c, int fd, GError **err)
+{
+	char *pw = sf_secmem_alloc(SF_PASSWORD_MAX + 1);
+	size_t len = 0;
+	bool ok = true, cut = false;
+	for (;;) {
+		char ch;
+		ssize_t n = read(fd, &ch, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
+			            "PASSWD_FD=%d: %s", fd, g_strerror(errno));
+			ok = false;
+			break;
+		}
+		if (n == 0 || ch == '\n')
+			break;
+		if (len == SF_PASSWORD_MAX) {
+			cut = true;
+			break;
+		}
+		pw[len++] = ch;
+		ch = 0;
+	}
+	if (ok && cut) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "the password read from PASSWD_FD is longer than %d bytes",
+		            SF_PASSWORD_MAX);
+		ok = false;
+	}
+	if (ok && len && pw[len - 1] == '\r')
+		len--;
+	if (ok)
+		sf_creds_setn(&c->password, pw, len);
+	sf_secmem_free(pw);
+	return ok;
+}
+
+/* The password's descriptor is of no further use; keep nothing open that
+ * could be read again. 0-2 are pointed at /dev/null instead of closed, so
+ * that a later open (the FUSE device) cannot land on them and be
+ * clobbered when the daemon detaches from the terminal. */
+static void retire_fd(int fd)
+{
+	if (fd > 2) {
+		close(fd);
+		return;
+	}
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, fd);
+		close(null);
+	}
 }
 
 bool sf_creds_from_env(struct sf_creds *c, GError **err)
@@ -123,24 +269,19 @@ bool sf_creds_from_env(struct sf_creds *c, GError **err)
 	const char *fds = getenv("PASSWD_FD");
 	if (fds) {
 		char *end;
+		errno = 0;
 		long fd = strtol(fds, &end, 10);
+		bool bad = !*fds || *end || errno || fd < 0 || fd > INT_MAX;
 		unsetenv("PASSWD_FD");
-		if (*end || fd < 0) {
+		if (bad || fcntl((int)fd, F_GETFD) < 0) {
 			g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			            "PASSWD_FD is not a number");
+			            "PASSWD_FD is not an open file descriptor");
 			return false;
 		}
-		char pw[512];
-		size_t len = 0;
-		while (len < sizeof pw - 1) {
-			ssize_t n = read((int)fd, pw + len, 1);
-			if (n <= 0 || pw[len] == '\n')
-				break;
-			len++;
-		}
-		pw[len] = 0;
-		sf_creds_set(&c->password, pw);
-		sf_wipe(pw, sizeof pw);
+		bool ok = read_passwd_fd(c, (int)fd, err);
+		retire_fd((int)fd);
+		if (!ok)
+			return false;
 	}
 	const char *pw = getenv("PASSWD");
 	if (pw) {

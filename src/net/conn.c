@@ -762,6 +762,10 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
  * default (it would write file contents to disk). */
 static void dump_pdu(const uint8_t *pdu, size_t len)
 {
+#ifndef SF_PDU_DUMP /* meson -Dpdu_dump=true; off by default */
+	(void)pdu;
+	(void)len;
+#else
 	static const char *dir;
 	static bool checked;
 	static unsigned seq;
@@ -775,6 +779,7 @@ static void dump_pdu(const uint8_t *pdu, size_t len)
 	                             smb2_command_name(sf_le16(pdu + SMB2_HDR_OFF_COMMAND)));
 	g_file_set_contents(path, (const char *)pdu, (gssize)len, NULL);
 	g_free(path);
+#endif
 }
 
 /* One whole frame: plain SMB2 (possibly a compound) or a transform. */
