@@ -245,3 +245,49 @@ def test_comma_in_share_name_cannot_inject_options():
             m.stop()
     finally:
         s.stop()
+
+
+def _cores_unlimited():
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    os.setsid()
+
+
+def test_forced_abort_leaves_no_core(server, tmp_path):
+    """SIGABRT to a busy daemon with core dumps allowed: a control process
+    in the same setting leaves a core, the daemon (not dumpable) none, so
+    no session key or password can end up on disk."""
+    with open("/proc/sys/kernel/core_pattern") as f:
+        pattern = f.read().strip()
+    if pattern.startswith("|") or "/" in pattern:
+        pytest.skip(f"cores go elsewhere on this machine ({pattern})")
+    ctl, dmn = tmp_path / "control", tmp_path / "daemon"
+    ctl.mkdir()
+    dmn.mkdir()
+    p = subprocess.Popen(["sleep", "30"], cwd=ctl, preexec_fn=_cores_unlimited)
+    time.sleep(0.2)
+    p.send_signal(6)
+    p.wait(10)
+    if not any(n.startswith("core") for n in os.listdir(ctl)):
+        pytest.skip("this machine writes no core files, so the check would prove nothing")
+    mnt = tempfile.mkdtemp(prefix="mnt.", dir="/tmp/smbfuse-test")
+    d = subprocess.Popen([binary("smbfuse"), f"//127.0.0.1:{server.port}/share", mnt, "-f",
+                          "-o", f"credentials={server.credentials_file()}"], cwd=dmn, preexec_fn=_cores_unlimited, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not is_mounted(mnt) and time.monotonic() < deadline and d.poll() is None:
+            time.sleep(0.05)
+        assert is_mounted(mnt)
+        with open(os.path.join(mnt, "f"), "w") as f:
+            f.write("x" * 100000)
+        d.send_signal(6)
+        d.wait(20)
+        assert d.returncode == -6, d.returncode
+    finally:
+        if d.poll() is None:
+            d.kill()
+            d.wait()
+        subprocess.run(["fusermount3", "-uz", mnt])
+        os.rmdir(mnt)
+    assert not [n for n in os.listdir(dmn) if n.startswith("core")], "the daemon dumped core"
