@@ -2,6 +2,7 @@
 #include "auth/ntlmssp.h"
 
 #include "crypto/prim.h"
+#include "util/secmem.h"
 #include "util/bytes.h"
 #include "util/timeconv.h"
 #include "util/utf16.h"
@@ -112,7 +113,8 @@ struct sf_ntlm *sf_ntlm_new(const char *user, const char *domain, const char *pa
 	struct sf_ntlm *n = g_new0(struct sf_ntlm, 1);
 	n->user = g_strdup(anonymous ? "" : (user ? user : ""));
 	n->domain = g_strdup(domain ? domain : "");
-	n->password = g_strdup(anonymous ? "" : (password ? password : ""));
+	/* Kept out of core dumps like the credentials it came from. */
+	n->password = sf_secmem_strdup(anonymous ? "" : (password ? password : ""));
 	n->workstation = g_strdup(workstation ? workstation : "");
 	n->spn = g_strdup(target_spn);
 	n->anonymous = anonymous;
@@ -125,7 +127,7 @@ void sf_ntlm_free(struct sf_ntlm *n)
 		return;
 	wipe_free(n->user);
 	wipe_free(n->domain);
-	wipe_free(n->password);
+	sf_secmem_free(n->password); /* wipes */
 	wipe_free(n->workstation);
 	g_free(n->spn);
 	if (n->neg_msg)
