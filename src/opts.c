@@ -20,7 +20,7 @@ struct sf_config *sf_config_new(void)
 	c->auth = SF_AUTH_NTLM;
 	c->uid = getuid();
 	c->gid = getgid();
-	c->file_mode = 0644;
+	c->file_mode = 0755; /* mount.cifs's default: programs on the share run */
 	c->dir_mode = 0755;
 	c->actimeo = 1.0;
 	c->acregmax = c->acdirmax = -1;

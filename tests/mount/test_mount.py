@@ -4,6 +4,7 @@ share's backing directory."""
 import errno
 import hashlib
 import os
+import stat
 import subprocess
 import time
 
@@ -280,3 +281,15 @@ def test_mapped_name_deleted_without_mapposix(mnt):
     assert open(mnt.path("a\uf022b")).read() == "x"
     os.unlink(mnt.path("a\uf022b"))
     assert not os.path.exists(mnt.backing("a\uf022b"))
+
+
+def test_default_modes_like_mount_cifs(mnt):
+    """file_mode and dir_mode default to 0755 as with mount.cifs: a script
+    copied onto the share runs without a chmod the share cannot store."""
+    p = mnt.path("run.sh")
+    with open(p, "w") as f:
+        f.write("#!/bin/sh\necho ran\n")
+    assert stat.S_IMODE(os.stat(p).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(mnt.path()).st_mode) == 0o755
+    assert subprocess.run([p], capture_output=True, text=True).stdout == "ran\n"
+    os.unlink(p)
