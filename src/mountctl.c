@@ -126,6 +126,29 @@ static void setup_logging(const struct sf_config *cfg)
 	g_string_free(d, TRUE);
 }
 
+struct prefix_check {
+	bool done;
+	int err;
+};
+
+static void prefix_checked(void *user, int err, const struct stat *st)
+{
+	struct prefix_check *p = user;
+	p->err = err ? err : S_ISDIR(st->st_mode) ? 0 : ENOTDIR;
+	p->done = true;
+}
+
+/* A mounted sub-directory must exist and be a directory: found now, it is
+ * one line at mount time instead of ENOENT on every access later. */
+static int check_prefix(sf_fs *fs)
+{
+	struct prefix_check p = {0};
+	sf_fs_stat(fs, "", prefix_checked, &p);
+	while (!p.done)
+		g_main_context_iteration(NULL, TRUE);
+	return p.err;
+}
+
 static int run(struct mount_state *m, struct sf_config *cfg)
 {
 	setup_logging(cfg);
@@ -157,8 +180,23 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .dir_mode = cfg->dir_mode,
 	        .mapposix = cfg->mapposix,
 	        .readonly = cfg->ro,
+	        .prefix = cfg->prefix,
 	};
 	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	if (cfg->prefix) {
+		int rc = check_prefix(m->ctx.fs);
+		if (rc) {
+			char *msg = g_strdup_printf(
+			        "//%s/%s/%s: %s", cfg->host, cfg->share, cfg->prefix,
+			        rc == ENOTDIR ? "not a directory on the server" : g_strerror(rc));
+			int code = (rc == ENOENT || rc == ENOTDIR) ? SF_EXIT_NOTFOUND
+			           : rc == EACCES                  ? SF_EXIT_DENIED
+			                                           : SF_EXIT_IO;
+			report(m, code, msg);
+			g_free(msg);
+			return code;
+		}
+	}
 	m->ctx.inodes = sf_itable_new();
 	m->ctx.attr_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acregmax;
 	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
@@ -176,7 +214,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 
 	/* Host and share come from the command line and may hold ',' or
 	 * '\\': escaped, they cannot end fsname= and add options. */
-	char *raw = g_strdup_printf("//%s/%s", cfg->host, cfg->share);
+	char *raw = g_strdup_printf("//%s/%s%s%s", cfg->host, cfg->share, cfg->prefix ? "/" : "",
+	                            cfg->prefix ? cfg->prefix : "");
 	char *fsname = sf_fuse_opt_escape(raw);
 	g_free(raw);
 	GString *mo = g_string_new(NULL);

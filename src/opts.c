@@ -39,6 +39,7 @@ void sf_config_free(struct sf_config *c)
 	g_free(c->host);
 	g_free(c->share);
 	g_free(c->mountpoint);
+	g_free(c->prefix);
 	g_free(c->debug_list);
 	g_string_free(c->mount_flags, TRUE);
 	g_free(c);
@@ -66,6 +67,41 @@ static bool parse_port(const char *v, uint16_t *out)
 		return false;
 	*out = (uint16_t)n;
 	return true;
+}
+
+/* A sub-directory of the share: '\\' or '/' separated, empty components
+ * dropped; '.' and '..' are refused (the server resolves no such names). */
+static bool set_prefix(struct sf_config *c, const char *p, GError **err)
+{
+	char **parts = g_strsplit_set(p, "/\\", -1);
+	GString *norm = g_string_new(NULL);
+	bool ok = true;
+	for (char **q = parts; *q; q++) {
+		if (!**q)
+			continue;
+		if (!strcmp(*q, ".") || !strcmp(*q, "..")) {
+			ok = false;
+			break;
+		}
+		g_string_append_printf(norm, "%s%s", norm->len ? "/" : "", *q);
+	}
+	g_strfreev(parts);
+	if (!ok) {
+		g_string_free(norm, TRUE);
+		return BAD("'%s': '.' and '..' cannot name a sub-directory of a share", p);
+	}
+	if (c->prefix && norm->len && strcmp(c->prefix, norm->str) != 0) {
+		g_string_free(norm, TRUE);
+		return BAD("two different sub-directories to mount ('%s' and '%s')", c->prefix, p);
+	}
+	g_free(c->prefix);
+	c->prefix = norm->len ? g_string_free(norm, FALSE) : (g_string_free(norm, TRUE), NULL);
+	return true;
+}
+
+static bool opt_prefixpath(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	return set_prefix(c, v, err);
 }
 
 bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err)
@@ -97,15 +133,11 @@ bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err)
 		goto out;
 	}
 	char *rest = strchr(share, '/');
-	if (rest && rest[1]) {
-		/* Silently mounting the whole share would expose more than
-		 * was asked for. */
-		(void)BAD("'%s': mounting a sub-directory of a share is not supported by smbfuse",
-		          unc);
-		goto out;
+	if (rest) {
+		*rest++ = 0; /* //server/share/dir/sub mounts dir/sub */
+		if (!set_prefix(c, rest, err))
+			goto out;
 	}
-	if (rest)
-		*rest = 0; /* a trailing slash */
 	uint16_t p = 0;
 	if (port && !parse_port(port, &p)) {
 		(void)BAD("bad port '%s' in '%s' (1-65535)", port, unc);
@@ -380,7 +412,7 @@ static const struct sf_opt table[] = {
         REFUSE("ip", "the server is reached through the name in //server/share"),
         REFUSE("addr", "the server is reached through the name in //server/share"),
         REFUSE("unc", "give //server/share as the first argument"),
-        REFUSE("prefixpath", "sub-directories of a share cannot be mounted"),
+        IMPL("prefixpath", SF_ARG_VALUE, opt_prefixpath, "dir/sub", NULL),
         REFUSE("netbiosname", "no NetBIOS session service (port 139)"),
         REFUSE("servern", "no NetBIOS session service (port 139)"),
         REFUSE("sockopt", "socket options are fixed"),

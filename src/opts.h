@@ -25,6 +25,10 @@ struct sf_config {
 	uint16_t port;
 	char *share;
 	char *mountpoint;
+	/* The directory of the share that is mounted ('/'-separated, no
+	 * leading or trailing '/'), from //server/share/dir or prefixpath=;
+	 * NULL for the share's root. */
+	char *prefix;
 	struct sf_creds *creds;
 	uint16_t min_dialect, max_dialect;
 	enum sf_auth_kind auth;
@@ -74,7 +78,7 @@ bool sf_config_parse(struct sf_config *c, int argc, char **argv, GError **err);
 /* Apply one comma-separated -o list. */
 bool sf_config_parse_opts(struct sf_config *c, const char *opts, GError **err);
 /* //server[:port]/share or \\server\share, IPv6 as [addr]. The port is
- * 1-65535 in decimal digits; a sub-directory is refused. */
+ * 1-65535 in decimal digits; a sub-directory becomes the prefix. */
 bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err);
 /* s escaped for a libfuse -o value: ',' and '\' get a backslash, so a
  * share or host name cannot end the value and add options. */

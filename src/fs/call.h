@@ -17,6 +17,11 @@ struct sf_fs {
 	GHashTable *handles;
 };
 
+/* A mount path ("" is the mount's root) as the UTF-16 name the server
+ * knows: below the mounted sub-directory, name rules applied. NULL with
+ * *err set (EINVAL, ENAMETOOLONG, ...). */
+uint8_t *fs_server_path(const sf_fs *fs, const char *path, size_t *out_bytes, int *err);
+
 #define MAX_PARTS 6
 
 struct call;

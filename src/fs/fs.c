@@ -37,6 +37,7 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	sf_fs *fs = g_new0(sf_fs, 1);
 	fs->tree = sf_tree_ref(tree);
 	fs->cfg = *cfg;
+	fs->cfg.prefix = cfg->prefix && *cfg->prefix ? g_strdup(cfg->prefix) : NULL;
 	const struct sf_negotiated *n = sf_conn_negotiated(sf_session_conn(sf_tree_session(tree)));
 	bool large =
 	        n->dialect > SMB2_DIALECT_0202 && (n->capabilities & SMB2_GLOBAL_CAP_LARGE_MTU);
@@ -53,6 +54,7 @@ void sf_fs_free(sf_fs *fs)
 	if (!fs)
 		return;
 	g_hash_table_destroy(fs->handles);
+	g_free((char *)fs->cfg.prefix);
 	sf_tree_unref(fs->tree);
 	g_free(fs);
 }
@@ -152,11 +154,22 @@ const uint8_t *call_pdu(const struct call *c, int i, size_t *len)
 
 /* ---- request builders ------------------------------------------------ */
 
+uint8_t *fs_server_path(const sf_fs *fs, const char *path, size_t *out_bytes, int *err)
+{
+	if (!fs->cfg.prefix)
+		return sf_path_to_smb(path, fs->cfg.mapposix, out_bytes, err);
+	char *full =
+	        *path ? g_strconcat(fs->cfg.prefix, "/", path, NULL) : g_strdup(fs->cfg.prefix);
+	uint8_t *name = sf_path_to_smb(full, fs->cfg.mapposix, out_bytes, err);
+	g_free(full);
+	return name;
+}
+
 bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
                  uint32_t disposition, uint32_t options, int *err)
 {
 	size_t nlen, blen;
-	uint8_t *name = sf_path_to_smb(path, fs->cfg.mapposix, &nlen, err);
+	uint8_t *name = fs_server_path(fs, path, &nlen, err);
 	if (!name)
 		return false;
 	struct smb2_create_req q = {
@@ -704,7 +717,7 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 	struct sf_req_spec s[3];
 	int err = 0;
 	size_t nlen, ilen;
-	uint8_t *newname = sf_path_to_smb(to, fs->cfg.mapposix, &nlen, &err);
+	uint8_t *newname = fs_server_path(fs, to, &nlen, &err);
 	if (!newname || !create_spec(fs, &s[0], from, DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	                             FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(newname);

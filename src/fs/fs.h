@@ -20,10 +20,11 @@
 struct sf_fs_config {
 	uid_t uid;
 	gid_t gid;
-	mode_t file_mode; /* permission bits for files (0644) */
+	mode_t file_mode; /* permission bits for files (0755) */
 	mode_t dir_mode;  /* and directories (0755) */
 	bool mapposix;    /* SFM mapping for names SMB cannot store */
 	bool readonly;
+	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 };
 
 typedef struct sf_fs sf_fs;

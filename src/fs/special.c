@@ -231,7 +231,7 @@ void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, v
 	struct sf_req_spec s[5];
 	int err = 0;
 	size_t nlen, ilen;
-	uint8_t *newname = sf_path_to_smb(to, fs->cfg.mapposix, &nlen, &err);
+	uint8_t *newname = fs_server_path(fs, to, &nlen, &err);
 	if (!newname ||
 	    !create_spec(fs, &s[0], from,
 	                 FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,

@@ -3,6 +3,7 @@ recovery and secrets."""
 
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -221,3 +222,46 @@ def test_signal_unmounts_and_exits_zero(server, sig):
     assert "smbtest" not in r.stdout, r.stdout
     os.unlink(m.backing("before-signal.txt"))
     m.proc = None
+
+
+@pytest.mark.parametrize("how", ["unc", "prefixpath"])
+def test_sub_directory_mount(server, how):
+    """//server/share/dir/sub (or prefixpath=dir/sub) mounts that directory:
+    files land inside it, nothing above it is visible, and renames and
+    hard links stay inside it."""
+    base = server.share_path()
+    os.makedirs(os.path.join(base, "Проект", "sub"), exist_ok=True)
+    for d in ("Проект", "Проект/sub"):
+        os.chmod(os.path.join(base, d), 0o777)  # smbd writes as the test user
+    with open(os.path.join(base, "above.txt"), "w") as f:
+        f.write("not mounted")
+    with open(os.path.join(base, "Проект", "sub", "inside.txt"), "w") as f:
+        f.write("mounted")
+    m = Mount(server, share="share/Проект/sub" if how == "unc" else "share",
+              opts="prefixpath=Проект/sub" if how == "prefixpath" else "").start()
+    try:
+        assert sorted(os.listdir(m.dir)) == ["inside.txt"]
+        with open(m.path("new.txt"), "w") as f:
+            f.write("written below the prefix")
+        assert open(os.path.join(base, "Проект", "sub", "new.txt")).read() == \
+            "written below the prefix"
+        assert not os.path.exists(os.path.join(base, "new.txt"))
+        os.mkdir(m.path("d"))
+        os.rename(m.path("new.txt"), m.path("d", "moved.txt"))
+        assert os.path.exists(os.path.join(base, "Проект", "sub", "d", "moved.txt"))
+        os.link(m.path("d", "moved.txt"), m.path("hard.txt"))
+        assert os.path.exists(os.path.join(base, "Проект", "sub", "hard.txt"))
+        with open("/proc/self/mountinfo") as f:
+            assert any(f"/share/Проект/sub " in l for l in f if m.dir in l)
+    finally:
+        m.stop()
+        shutil.rmtree(os.path.join(base, "Проект"))
+        os.unlink(os.path.join(base, "above.txt"))
+
+
+def test_sub_directory_missing(server, mp):
+    r = run(mount_cmd(server, mp, f"credentials={server.credentials_file()}",
+                      share="share/no/such/dir"))
+    line = one_line(r, 8)
+    assert "share/no/such/dir" in line and "No such file" in line, line
+    assert not is_mounted(mp)

@@ -22,7 +22,7 @@ static char *cred_file;
 /* Everything in sf_config, as text. A field added to sf_config must be
  * added here too, or options setting it would look like no-ops: the size
  * check below fails to remind. */
-G_STATIC_ASSERT(sizeof(struct sf_config) == 160);
+G_STATIC_ASSERT(sizeof(struct sf_config) == 168);
 static char *describe(const struct sf_config *c)
 {
 	const struct sf_creds *cr = c->creds;
@@ -31,13 +31,13 @@ static char *describe(const struct sf_config *c)
 	        "auth=%d nosign=%d seal=%d uid=%u gid=%u modes=%o/%o ro=%d cache=%d "
 	        "ac=%g/%g/%g io=%u/%u mfsymlinks=%d mapposix=%d nobrl=%d serverino=%d "
 	        "allow_other=%d default_permissions=%d noperm=%d flags=%s fg=%d debug=%d:%s "
-	        "timeout=%u",
+	        "timeout=%u prefix=%s",
 	        c->unc, c->host, c->port, c->share, c->mountpoint, cr->user, cr->domain,
 	        cr->password, c->min_dialect, c->max_dialect, c->auth, c->nosign, c->seal, c->uid,
 	        c->gid, c->file_mode, c->dir_mode, c->ro, c->cache, c->actimeo, c->acregmax,
 	        c->acdirmax, c->rsize, c->wsize, c->mfsymlinks, c->mapposix, c->nobrl, c->serverino,
 	        c->allow_other, c->default_permissions, c->noperm, c->mount_flags->str,
-	        c->foreground, c->debug, c->debug_list, c->timeout_s);
+	        c->foreground, c->debug, c->debug_list, c->timeout_s, c->prefix);
 }
 
 /* Parse a full command line with these -o options; NULL on error. */
@@ -217,10 +217,27 @@ static void test_ports(void)
 	g_assert_true(sf_config_parse_unc(c, "//host:65535/share/", &err));
 	g_assert_cmpuint(c->port, ==, 65535);
 	g_assert_cmpstr(c->share, ==, "share");
-	g_assert_false(sf_config_parse_unc(c, "//host/share/sub", &err));
-	g_assert_nonnull(strstr(err->message, "sub-directory"));
+	g_assert_null(c->prefix);
+	/* A sub-directory is mounted (as prefixpath= does), normalised. */
+	g_assert_true(sf_config_parse_unc(c, "//host/share/sub//dir/", &err));
+	g_assert_cmpstr(c->share, ==, "share");
+	g_assert_cmpstr(c->prefix, ==, "sub/dir");
+	sf_config_free(c);
+	c = sf_config_new();
+	g_assert_true(sf_config_parse_unc(c, "\\\\host\\share\\Документы", &err));
+	g_assert_cmpstr(c->prefix, ==, "Документы");
+	sf_config_free(c);
+	c = sf_config_new();
+	g_assert_false(sf_config_parse_unc(c, "//host/share/a/../b", &err));
+	g_assert_nonnull(strstr(err->message, "'..'"));
 	g_clear_error(&err);
 	sf_config_free(c);
+	c = parse("prefixpath=x/y", &err);
+	g_assert_cmpstr(c->prefix, ==, "x/y");
+	sf_config_free(c);
+	g_assert_null(parse("prefixpath=x,prefixpath=z", &err));
+	g_assert_nonnull(strstr(err->message, "two different sub-directories"));
+	g_clear_error(&err);
 	c = parse("port=445", &err);
 	g_assert_cmpuint(c->port, ==, 445);
 	sf_config_free(c);
