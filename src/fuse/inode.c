@@ -61,6 +61,12 @@ char *sf_itable_child(struct sf_itable *t, uint64_t parent, const char *name)
 	return *p ? g_strconcat(p, "/", name, NULL) : g_strdup(name);
 }
 
+uint64_t sf_itable_find(struct sf_itable *t, const char *path)
+{
+	struct node *n = g_hash_table_lookup(t->by_path, path);
+	return n ? n->id : 0;
+}
+
 uint64_t sf_itable_lookup(struct sf_itable *t, const char *path)
 {
 	struct node *n = g_hash_table_lookup(t->by_path, path);

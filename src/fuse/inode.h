@@ -19,6 +19,8 @@ void sf_itable_free(struct sf_itable *t);
 const char *sf_itable_path(struct sf_itable *t, uint64_t nodeid);
 /* Path of name inside the directory node parent (g_free), or NULL. */
 char *sf_itable_child(struct sf_itable *t, uint64_t parent, const char *name);
+/* The node id of path, or 0 (no lookup is counted). */
+uint64_t sf_itable_find(struct sf_itable *t, const char *path);
 /* Count one lookup of path; returns its node id (new or existing). */
 uint64_t sf_itable_lookup(struct sf_itable *t, const char *path);
 void sf_itable_forget(struct sf_itable *t, uint64_t nodeid, uint64_t n);

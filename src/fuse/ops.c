@@ -162,6 +162,7 @@ static void dir_state_free(gpointer p)
 
 void sf_fuse_drop_open(struct sf_fuse *f)
 {
+	silly_free(f);
 	if (f->dirs)
 		g_hash_table_destroy(f->dirs);
 	f->dirs = NULL;
@@ -324,12 +325,21 @@ static void remove_done(void *user, int err)
 	op_free(o);
 }
 
+static void hidden_reply(void *user, int err)
+{
+	struct op *o = user;
+	fuse_reply_err(o->req, err);
+	op_free(o);
+}
+
 static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
 {
 	char *path = child_for_change(req, parent, name);
 	if (!path)
 		return;
 	struct op *o = op_new(req, path);
+	if (!dir && silly_hide(o->f, path, hidden_reply, o))
+		return; /* open here: hidden now, deleted on its last close */
 	sf_fs_unlink(o->f->fs, path, dir, remove_done, o);
 }
 
@@ -350,6 +360,21 @@ static void rename_done(void *user, int err)
 		sf_itable_rename(o->f->inodes, o->path, o->path2);
 	fuse_reply_err(o->req, err);
 	op_free(o);
+}
+
+static void rename_now(void *user, int err)
+{
+	struct op *o = user;
+	if (err) {
+		fuse_reply_err(o->req, err);
+		op_free(o);
+		return;
+	}
+	bool replace = !(o->fi.flags & RENAME_NOREPLACE);
+	if (sf_itable_is_link(o->f->inodes, o->path))
+		sf_fs_rename_link(o->f->fs, o->path, o->path2, replace, rename_done, o);
+	else
+		sf_fs_rename(o->f->fs, o->path, o->path2, replace, rename_done, o);
 }
 
 static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -374,10 +399,13 @@ static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	}
 	struct op *o = op_new(req, from);
 	o->path2 = to;
-	if (sf_itable_is_link(f->inodes, from))
-		sf_fs_rename_link(f->fs, from, to, !(flags & RENAME_NOREPLACE), rename_done, o);
-	else
-		sf_fs_rename(f->fs, from, to, !(flags & RENAME_NOREPLACE), rename_done, o);
+	o->fi.flags = (int)flags;
+	/* Replacing a file open here: SMB refuses to rename onto an open
+	 * file, so it is hidden first (and deleted on its last close). */
+	if (!(flags & RENAME_NOREPLACE) && strcmp(from, to) != 0 &&
+	    silly_hide(f, to, rename_now, o))
+		return;
+	rename_now(o, 0);
 }
 
 /* ---- files ---------------------------------------------------------- */
@@ -402,6 +430,8 @@ static void open_done(void *user, int err, struct sf_fs_handle *h, const struct 
 		reply_entry(o, st);
 	} else if (fuse_reply_open(o->req, &o->fi) == -ENOENT) {
 		sf_fs_close(o->f->fs, h, NULL, NULL);
+	} else {
+		silly_opened(o->f, o->ino);
 	}
 	op_free(o);
 }
@@ -420,6 +450,7 @@ static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	struct op *o = op_new(req, g_strdup(p));
 	o->fi = *fi;
+	o->ino = ino;
 	sf_fs_open(f->fs, p, fi->flags & (O_ACCMODE | O_TRUNC), 0, open_done, o);
 }
 
@@ -442,9 +473,47 @@ static void close_done(void *user, int err)
 		fuse_reply_err(req, err);
 }
 
+struct release {
+	fuse_req_t req;
+	struct sf_fuse *f;
+	uint64_t ino;
+	char *gone; /* a hidden name deleted after the close */
+};
+
+static void release_finished(void *user, int err)
+{
+	struct release *r = user;
+	if (r->gone) {
+		if (err)
+			g_warning("could not delete %s, an unlinked file: %s", r->gone,
+			          g_strerror(err));
+		else
+			sf_itable_unlink(r->f->inodes, r->gone);
+	}
+	fuse_reply_err(r->req, 0);
+	g_free(r->gone);
+	g_free(r);
+}
+
+static void release_closed(void *user, int err)
+{
+	struct release *r = user;
+	if (r->gone)
+		sf_fs_unlink(r->f->fs, r->gone, false, release_finished, r);
+	else
+		release_finished(r, 0);
+}
+
 static void sf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	sf_fs_close(ctx_of(req)->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, close_done, req);
+	struct release *r = g_new0(struct release, 1);
+	r->req = req;
+	r->f = ctx_of(req);
+	r->ino = ino;
+	/* Counted as closed now, not when the server answers: an unlink
+	 * that follows close(2) must not find the file still open here. */
+	r->gone = silly_closed(r->f, ino);
+	sf_fs_close(r->f->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, release_closed, r);
 }
 
 static void flush_unlocked(void *user, int err)

@@ -20,8 +20,11 @@ struct sf_fuse {
 	bool mfsymlinks; /* symlinks as Minshall+French files */
 	bool brl;        /* byte-range locks go to the server (not nobrl) */
 	uint32_t max_read, max_write;
-	GHashTable *dirs; /* open directory states (the kernel's RELEASEDIR
-	                   * is not read after teardown starts) */
+	GHashTable *dirs;   /* open directory states (the kernel's RELEASEDIR
+	                     * is not read after teardown starts) */
+	GHashTable *opens;  /* node id -> open file handles (silly.c) */
+	GHashTable *hidden; /* node id -> 1: renamed away while open (silly.c) */
+	unsigned hidden_seq;
 };
 
 /* Frees what the kernel never released (teardown only). */

@@ -48,6 +48,8 @@ void reply_entry(struct op *o, const struct stat *st)
 			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
 			            NULL);
 			sf_itable_forget(o->f->inodes, e.ino, 1);
+		} else {
+			silly_opened(o->f, e.ino);
 		}
 	} else if (fuse_reply_entry(o->req, &e) == -ENOENT) {
 		sf_itable_forget(o->f->inodes, e.ino, 1);

@@ -14,6 +14,7 @@ struct op {
 	char *path2;
 	struct fuse_file_info fi;
 	bool has_fi;
+	uint64_t ino; /* the node an open is for */
 	/* split I/O */
 	struct sf_fs_handle *h;
 	uint64_t off;
@@ -48,6 +49,20 @@ char *child_for_change(fuse_req_t req, fuse_ino_t parent, const char *name);
 typedef void (*sf_attr_cont)(void *user, const struct stat *st);
 bool sf_fuse_symlink_attr(struct sf_fuse *f, const char *path, const struct stat *st,
                           sf_attr_cont cont, void *user);
+
+/* silly.c: unlink of an open file and rename over one. SMB cannot
+ * remove a name that is open (it stays until the last close, and a rename
+ * onto it is refused), so such a file is renamed to a hidden name in its
+ * directory and deleted when its last handle here closes, as the kernel
+ * client does. Files open elsewhere behave as the server says. */
+void silly_opened(struct sf_fuse *f, uint64_t ino);
+/* One handle of ino is closed; returns the hidden path to delete now
+ * (g_free) when it was the last one of a hidden node, else NULL. */
+char *silly_closed(struct sf_fuse *f, uint64_t ino);
+/* If path is a file open here: rename it away, then done(user, err);
+ * returns false and does nothing when it is not open. */
+bool silly_hide(struct sf_fuse *f, const char *path, sf_fs_err_fn done, void *user);
+void silly_free(struct sf_fuse *f);
 
 /* ops_extra.c */
 void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);

@@ -293,3 +293,61 @@ def test_default_modes_like_mount_cifs(mnt):
     assert stat.S_IMODE(os.stat(mnt.path()).st_mode) == 0o755
     assert subprocess.run([p], capture_output=True, text=True).stdout == "ran\n"
     os.unlink(p)
+
+
+def hidden_left(mnt):
+    return [n for n in os.listdir(mnt.backing()) if n.startswith(".smbfuse-")]
+
+
+def test_open_file_survives_unlink(mnt):
+    """exec 8<f; rm f; cat <&8 - the name goes at once, the open file stays
+    readable, writable and stat-able, and is deleted on the last close."""
+    p = mnt.path("doomed.txt")
+    with open(p, "w") as f:
+        f.write("still readable")
+    r = subprocess.run(["bash", "-c", f"exec 8<'{p}'; rm '{p}'; test ! -e '{p}' && cat <&8"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == "still readable", r.stderr
+    with open(p, "w+") as f:
+        f.write("log line 1\n")
+        f.flush()
+        os.unlink(p)
+        assert not os.path.exists(p)
+        assert "doomed.txt" not in os.listdir(mnt.path())
+        f.write("log line 2\n")  # a logger that was rotated away keeps writing
+        f.flush()
+        assert os.fstat(f.fileno()).st_size == 22
+        f.seek(0)
+        assert f.read() == "log line 1\nlog line 2\n"
+        assert len(hidden_left(mnt)) == 1
+    assert wait_gone_all(mnt)
+
+
+def test_rename_over_open_file(mnt):
+    """mv new old while old is open (editors, package managers): the rename
+    succeeds, the open descriptor still reads the old content, and the old
+    file is gone from the server after its last close."""
+    old, new = mnt.path("old.conf"), mnt.path("new.conf")
+    with open(old, "w") as f:
+        f.write("old content")
+    with open(new, "w") as f:
+        f.write("new content")
+    with open(old) as reader:
+        os.rename(new, old)
+        assert open(old).read() == "new content"
+        assert reader.read() == "old content"
+        assert open(mnt.backing("old.conf")).read() == "new content"
+    assert wait_gone_all(mnt)
+    r = subprocess.run(["bash", "-c", f"exec 9<'{old}'; echo newer > '{new}'; mv '{new}' '{old}'"
+                        f" && cat '{old}' <&9 && cat <&9"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert open(old).read() == "newer\n"
+    assert wait_gone_all(mnt)
+    os.unlink(old)
+
+
+def wait_gone_all(mnt, timeout=5):
+    deadline = time.monotonic() + timeout
+    while hidden_left(mnt) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not hidden_left(mnt)
