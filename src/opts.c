@@ -623,6 +623,11 @@ static bool finish(struct sf_config *c, GError **err)
 		c->acregmax = c->actimeo;
 	if (c->acdirmax < 0)
 		c->acdirmax = c->actimeo;
+	if (geteuid() == 0 && (c->uid != 0 || c->gid != 0) && !c->noperm) {
+		/* root mounting for uid=/gid= (an fstab line): that user must
+		 * reach the files, as with mount.cifs; the modes decide. */
+		c->allow_other = true;
+	}
 	if (c->allow_other) {
 		/* Other local users reach the files through our session, with
 		 * our credentials: the kernel must check the modes that

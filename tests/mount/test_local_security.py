@@ -291,3 +291,28 @@ def test_forced_abort_leaves_no_core(server, tmp_path):
         subprocess.run(["fusermount3", "-uz", mnt])
         os.rmdir(mnt)
     assert not [n for n in os.listdir(dmn) if n.startswith("core")], "the daemon dumped core"
+
+
+def test_root_mount_for_uid_user_like_fstab(server):
+    """An fstab line mounted by root with uid=USER and no allow_other: that
+    user reads and writes per the modes shown, another user only reads."""
+    ensure_unix_user(OWNER)
+    ensure_unix_user(OTHER)
+    uid = pwd.getpwnam(OWNER).pw_uid
+    with open(os.path.join(server.share_path(), "shared.txt"), "w") as f:
+        f.write("for everyone to read\n")
+    os.chmod(os.path.join(server.share_path(), "shared.txt"), 0o666)  # smbd may write
+    m = Mount(server, opts=f"uid={uid},file_mode=0644,dir_mode=0755").start()
+    try:
+        opts = mountinfo(m.dir).split(" - ")[1]
+        assert "allow_other" in opts and "default_permissions" in opts, opts
+        r = as_user(OWNER, "cat", m.path("shared.txt"))
+        assert r.returncode == 0 and r.stdout == "for everyone to read\n", r.stderr
+        r = as_user(OWNER, "sh", "-c", f"echo owner >> {m.path('shared.txt')}")
+        assert r.returncode == 0, r.stderr
+        assert as_user(OTHER, "cat", m.path("shared.txt")).returncode == 0
+        r = as_user(OTHER, "sh", "-c", f"echo other >> {m.path('shared.txt')}")
+        assert r.returncode != 0 and "Permission denied" in r.stderr, r
+    finally:
+        m.stop()
+        os.unlink(os.path.join(server.share_path(), "shared.txt"))
