@@ -36,6 +36,18 @@ static void usage(const char *prog)
 	       prog);
 }
 
+/* As mount(8)'s helper, -f is "fake" (smbfuse itself reads it as
+ * "foreground", as FUSE programs do). */
+static bool fake_mount(const char *prog, int argc, char **argv)
+{
+	if (strcmp(prog, "mount.smbfuse") != 0)
+		return false;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-f"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -65,6 +77,12 @@ int main(int argc, char **argv)
 		g_error_free(err);
 		sf_config_free(cfg);
 		return SF_EXIT_USAGE;
+	}
+	if (fake_mount(prog, argc, argv)) {
+		/* mount -f: everything but the mount itself (mount(8) hands
+		 * helpers -f for this); the options were checked above. */
+		sf_config_free(cfg);
+		return 0;
 	}
 	return sf_mount_main(cfg, prog);
 }

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #define OPT_ERROR g_quark_from_static_string("smbfuse-opts")
@@ -177,6 +179,11 @@ static bool opt_noop(struct sf_config *c, const char *k, const char *v, GError *
 
 static bool opt_user(struct sf_config *c, const char *k, const char *v, GError **err)
 {
+	/* mount.cifs reads user%password: a password that would show in ps. */
+	if (v && strchr(v, '%'))
+		return BAD("refusing a password in the options ('%s=user%%password' would show in "
+		           "ps); use credentials=FILE, PASSWD_FD or PASSWD",
+		           k);
 	if (v) /* bare "user" is fstab's "users may mount this", for mount(8) */
 		sf_creds_set_user(c->creds, v);
 	return true;
@@ -256,8 +263,14 @@ static bool opt_seal(struct sf_config *c, const char *k, const char *v, GError *
 static bool opt_id(struct sf_config *c, const char *k, const char *v, GError **err)
 {
 	unsigned long n;
-	if (!parse_num(v, UINT32_MAX - 1, &n, 10))
-		return BAD("bad %s=%s", k, v);
+	if (!parse_num(v, UINT32_MAX - 1, &n, 10)) {
+		/* A name, as fstab lines for cifs often have (uid=alice). */
+		struct passwd *pw = k[0] == 'u' ? getpwnam(v) : NULL;
+		struct group *gr = k[0] == 'g' ? getgrnam(v) : NULL;
+		if (!pw && !gr)
+			return BAD("bad %s=%s (no such %s)", k, v, k[0] == 'u' ? "user" : "group");
+		n = pw ? pw->pw_uid : gr->gr_gid;
+	}
 	if (k[0] == 'u')
 		c->uid = (uid_t)n;
 	else

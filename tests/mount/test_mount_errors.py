@@ -2,6 +2,8 @@
 recovery and secrets."""
 
 import errno
+import grp
+import pwd
 import os
 import shutil
 import signal
@@ -265,3 +267,36 @@ def test_sub_directory_missing(server, mp):
     line = one_line(r, 8)
     assert "share/no/such/dir" in line and "No such file" in line, line
     assert not is_mounted(mp)
+
+
+def test_cifs_fstab_line_mounts_unchanged(server):
+    """A line from a typical cifs fstab: names in uid=/gid=, iocharset,
+    noperm, nounix, vers, credentials."""
+    m = Mount(server, opts="iocharset=utf8,uid=nobody,gid=nogroup,noperm,nounix,"
+                           "vers=3.1.1,nosharesock,noacl,nohandlecache,_netdev,nofail").start()
+    try:
+        st = os.stat(m.dir)
+        assert (st.st_uid, st.st_gid) == (pwd.getpwnam("nobody").pw_uid,
+                                          grp.getgrnam("nogroup").gr_gid)
+    finally:
+        m.stop()
+
+
+def test_user_percent_password_refused(server, mp):
+    r = run(mount_cmd(server, mp, "username=alice%secret"))
+    line = one_line(r, 1)
+    assert "password" in line and "secret" not in line, line
+    r = run(mount_cmd(server, mp, f"credentials={server.credentials_file()},uid=no-such-user"))
+    assert "uid=no-such-user" in one_line(r, 1)
+
+
+def test_mount_helper_fake_mount(server, mp, tmp_path):
+    """mount -f hands -f to the helper: check everything, mount nothing."""
+    helper = tmp_path / "mount.smbfuse"
+    helper.symlink_to(binary("smbfuse"))
+    r = run([str(helper), f"//127.0.0.1:{server.port}/share", mp, "-f", "-o",
+             f"credentials={server.credentials_file()}"], timeout=20)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert not is_mounted(mp)
+    r = run([str(helper), f"//127.0.0.1:{server.port}/share", mp, "-f", "-o", "bogus"])
+    assert "bogus" in one_line(r, 1)
