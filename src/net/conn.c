@@ -53,7 +53,9 @@ struct req {
 	unsigned flags;
 	bool async;
 	uint64_t async_id;
-	bool ghost; /* timed out: waits only for its late answer's credits */
+	bool ghost;             /* timed out: waits only for its late answer's credits */
+	uint16_t asked;         /* CreditRequest we sent */
+	uint16_t interim_grant; /* an unverified interim's grant, held back */
 	sf_rsp_fn done;
 	void *user;
 	GSource *timer;
@@ -444,6 +446,7 @@ static void send_batch(sf_conn *c, struct batch *b)
 			c->st.signed_sent++;
 			h.flags |= SMB2_FLAGS_SIGNED;
 		}
+		r->asked = h.credits;
 		trace_out(c, &h, padded);
 		if (s->sent)
 			s->sent(s->user, pdu, padded);
@@ -742,16 +745,22 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
 		 * more than dropping the CANCEL would. */
 		r->async = true;
 		r->async_id = h.async_id;
-		if (trusted)
+		if (trusted) {
 			grant(c, h.credits);
-		else
-			g_debug("%s: unverified interim response: %u credits not counted", c->peer,
-			        h.credits);
+		} else {
+			/* The server grants an async request's credits here and 0
+			 * in the final answer (3.3.4.3): held back until that
+			 * answer verifies, and never more than we asked for. */
+			r->interim_grant = MIN(h.credits, r->asked);
+			g_debug("%s: unverified interim response: %u credits held until the "
+			        "answer verifies",
+			        c->peer, r->interim_grant);
+		}
 		if (r->timer && !r->ghost)
 			arm_timer(r, c->opts.timeout_ms, req_timeout);
 		return;
 	}
-	grant(c, h.credits);
+	grant(c, h.credits + r->interim_grant);
 	g_hash_table_steal(c->pending, &h.message_id);
 	req_complete(r, h.status, pdu, len);
 }

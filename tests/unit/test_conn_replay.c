@@ -25,6 +25,7 @@ struct server {
 	GAsyncQueue *events; /* strings the server reports to the test */
 	GAsyncQueue *go;     /* the test tells the server to go on */
 	char *failure;       /* first thing the server found wrong */
+	gint asked;          /* CreditRequest of the hostile test's first request */
 };
 
 static bool read_all(int fd, void *p, size_t n)
@@ -438,9 +439,11 @@ static gpointer hostile_main(gpointer p)
 
 	/* A. An unsigned interim granting 1000 credits, then after longer
 	 * than the timeout the signed answer: still pending (the interim
-	 * restarted the timeout), and the grant is not counted. */
+	 * restarted the timeout), and of the interim's grant only what the
+	 * request asked for counts, once the answer verified. */
 	GByteArray *f = read_frame(fd);
 	smb2_hdr_decode(f->data, f->len, &h);
+	g_atomic_int_set(&s->asked, h.credits);
 	EXPECT(h.session_id == SID && (h.flags & SMB2_FLAGS_SIGNED), "request not signed");
 	GByteArray *r = signed_rsp(SMB2_ECHO, h.message_id, STATUS_PENDING, 1000, 5, SID, false,
 	                           error_body, 9);
@@ -523,16 +526,18 @@ static void test_hostile(void)
 	spin_until(NULL, &da, 1);
 	g_assert_cmphex(da.status, ==, STATUS_SUCCESS);
 	sf_conn_stats(c, &st1);
-	g_assert_cmpuint(st1.credits_granted - st0.credits_granted, ==, 1);
+	unsigned asked = (unsigned)g_atomic_int_get(&s.asked);
+	g_assert_cmpuint(asked, >, 1);
+	g_assert_cmpuint(asked, <, 1000);
+	g_assert_cmpuint(st1.credits_granted - st0.credits_granted, ==, 1 + asked);
 
-	/* B: 8 credits from NEGOTIATE, 7 left after NEGOTIATE and A's grant of 1
-	 * replaced A's charge; the held request takes one, then a 1 MiB one
-	 * (charge 16) must wait. */
+	/* B: what NEGOTIATE and A left is below 128; the held request takes
+	 * one, then an 8 MiB one (charge 128) must wait. */
 	struct done db = {0}, dw = {0};
 	spec.user = &db;
 	sf_conn_submit(c, &spec, 1);
 	struct sf_req_spec big = spec;
-	big.expect_rsp = 1u << 20;
+	big.expect_rsp = 8u << 20;
 	big.user = &dw;
 	sf_req_handle hw = sf_conn_submit(c, &big, 1);
 	g_assert_cmpuint(hw, !=, 0);
