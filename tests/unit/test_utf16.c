@@ -156,10 +156,11 @@ static void test_non_ascii_names(void)
 	        "Документ.txt", /* U+043A .. */
 	        "Zażółć gęślą jaźń",
 	        "一二三",
-	        "\xF0\x9F\x98\x80",          /* U+1F600: low 16 bits 0xF600, low byte 0 */
-	        "\xC4\xBE",                  /* U+013E: low byte '>' */
-	        "\xC4\x80",                  /* U+0100: low byte 0 */
-	        "a\xE3\x80\x80" "b",            /* U+3000 ideographic space */
+	        "\xF0\x9F\x98\x80", /* U+1F600: low 16 bits 0xF600, low byte 0 */
+	        "\xC4\xBE",         /* U+013E: low byte '>' */
+	        "\xC4\x80",         /* U+0100: low byte 0 */
+	        ("a\xE3\x80\x80"
+	         "b"),                       /* U+3000 ideographic space */
 	        "\xEF\x80\xA2 mapped colon", /* U+F022, what mapposix stores for ':' */
 	        "\xC4\xBA\xC4\xAA\xC5\xBC",  /* U+013A U+012A U+017C: low bytes ':' '*' '|' */
 	};
