@@ -139,3 +139,13 @@ def fresh_mount(server):
     yield make
     for m in made:
         m.stop(check=False)
+
+
+@pytest.fixture
+def mp(tmp_path):
+    """An empty mount point, unmounted afterwards whatever the test did."""
+    d = tmp_path / "m"
+    d.mkdir()
+    yield str(d)
+    if is_mounted(str(d)):
+        subprocess.run(["fusermount3", "-uz", str(d)])

@@ -36,15 +36,6 @@ def mountinfo(path):
         return next(l for l in f if l.split()[4] == path)
 
 
-@pytest.fixture
-def mp(tmp_path):
-    d = tmp_path / "m"
-    d.mkdir()
-    yield str(d)
-    if is_mounted(str(d)):
-        subprocess.run(["fusermount3", "-uz", str(d)])
-
-
 def as_user(user, *cmd):
     return subprocess.run(["runuser", "-u", user, "--", *cmd], capture_output=True, text=True,
                           timeout=30)

@@ -31,15 +31,6 @@ def one_line(r, code=None):
     return lines[0]
 
 
-@pytest.fixture
-def mp(tmp_path):
-    d = tmp_path / "m"
-    d.mkdir()
-    yield str(d)
-    if is_mounted(str(d)):
-        subprocess.run(["fusermount3", "-uz", str(d)])
-
-
 def test_wrong_password(server, mp):
     c = server.credentials_file(password="nope")
     line = one_line(run(mount_cmd(server, mp, f"credentials={c}"), timeout=30), 5)
@@ -254,7 +245,7 @@ def test_sub_directory_mount(server, how):
         os.link(m.path("d", "moved.txt"), m.path("hard.txt"))
         assert os.path.exists(os.path.join(base, "Проект", "sub", "hard.txt"))
         with open("/proc/self/mountinfo") as f:
-            assert any(f"/share/Проект/sub " in l for l in f if m.dir in l)
+            assert any("/share/Проект/sub " in l for l in f if m.dir in l)
     finally:
         m.stop()
         shutil.rmtree(os.path.join(base, "Проект"))
