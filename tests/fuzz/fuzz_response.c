@@ -1,9 +1,12 @@
 /* fuzz_response.c - one response PDU through the path the connection
  * takes: header decode, central validation, then the command's decoder
  * and every payload decoder behind it (directory entries, info classes,
- * create contexts, IOCTL payloads, error data). */
+ * create contexts and their lease / durable handle data, lease and oplock
+ * breaks, IOCTL payloads, error data). */
 #include "proto/create.h"
+#include "proto/durable.h"
 #include "proto/ea.h"
+#include "proto/lease.h"
 #include "proto/ntstatus.h"
 #include "proto/query.h"
 #include "proto/reparse.h"
@@ -74,6 +77,28 @@ static void info_classes(const uint8_t *buf, size_t len)
 	smb2_attribute_tag_decode(buf, len, &attrs, &tag);
 }
 
+/* The data of the create contexts smbfuse reads (2.2.14.2.10 - .12). */
+static void create_ctx_data(const struct smb2_create_ctx *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct smb2_lease l;
+		uint32_t timeout, flags;
+		if (smb2_lease_ctx_decode(c[i].data, c[i].data_len, &l) == 0 &&
+		    c[i].data_len != (l.v2 ? SMB2_LEASE_CTX_V2_LEN : SMB2_LEASE_CTX_V1_LEN))
+			__builtin_trap();
+		smb2_dh2q_rsp_decode(c[i].data, c[i].data_len, &timeout, &flags);
+	}
+}
+
+/* Unsolicited breaks: the body after the header, whichever form. */
+static void breaks(const uint8_t *body, size_t len)
+{
+	struct smb2_lease_break lb;
+	struct smb2_oplock_break ob;
+	smb2_lease_break_decode(body, len, &lb);
+	smb2_oplock_break_decode(body, len, &ob);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct smb2_hdr h;
@@ -98,9 +123,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smb2_tree_connect_rsp tc;
 	smb2_tree_connect_rsp_decode(data, size, &tc);
 	struct smb2_create_rsp cr;
-	if (smb2_create_rsp_decode(data, size, &cr) == 0)
+	if (smb2_create_rsp_decode(data, size, &cr) == 0) {
 		for (size_t i = 0; i < cr.ctx_count; i++)
 			inside(cr.ctxs[i].data, cr.ctxs[i].data_len, data, size);
+		create_ctx_data(cr.ctxs, cr.ctx_count);
+	}
 	struct smb2_close_rsp cl;
 	smb2_close_rsp_decode(data, size, &cl);
 	struct smb2_read_rsp rd;
@@ -129,8 +156,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dir_entries(data + SMB2_HDR_LEN, size - SMB2_HDR_LEN, data, size);
 		struct smb2_create_ctx ctxs[SMB2_MAX_CREATE_CTX];
 		size_t n;
-		smb2_create_ctx_chain_decode(data + SMB2_HDR_LEN, size - SMB2_HDR_LEN, ctxs,
-		                             SMB2_MAX_CREATE_CTX, &n);
+		if (smb2_create_ctx_chain_decode(data + SMB2_HDR_LEN, size - SMB2_HDR_LEN, ctxs,
+		                                 SMB2_MAX_CREATE_CTX, &n) == 0)
+			create_ctx_data(ctxs, n);
+		breaks(data + SMB2_HDR_LEN, size - SMB2_HDR_LEN);
+		struct smb2_lease l;
+		uint32_t timeout, flags;
+		smb2_lease_ctx_decode(data + SMB2_HDR_LEN, size - SMB2_HDR_LEN, &l);
+		smb2_dh2q_rsp_decode(data + SMB2_HDR_LEN, size - SMB2_HDR_LEN, &timeout, &flags);
 	}
 	(void)valid;
 	return 0;
