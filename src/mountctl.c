@@ -33,6 +33,7 @@ struct mount_state {
 	GMainLoop *loop;
 	guint fuse_src, sig_src[3];
 	bool mounted;
+	bool debug;
 };
 
 /* Tell the waiting parent how start-up ended (or print it ourselves). */
@@ -152,6 +153,7 @@ static int check_prefix(sf_fs *fs)
 static int run(struct mount_state *m, struct sf_config *cfg)
 {
 	setup_logging(cfg);
+	m->debug = cfg->debug;
 	struct sf_client_opts co = {
 	        .host = cfg->host,
 	        .port = cfg->port,
@@ -163,11 +165,13 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .nosign = cfg->nosign,
 	        .seal = cfg->seal,
 	        .timeout_ms = cfg->timeout_s * 1000,
+	        .echo_ms = cfg->echo_interval_s * 1000,
+	        .hard = cfg->hard,
 	};
 	char *why = NULL;
+	/* The credentials stay (in secure memory, out of core dumps) for
+	 * re-authentication after a reconnect; they are wiped at unmount. */
 	uint32_t st = sf_client_open(&co, NULL, &m->client, &why);
-	/* The password is no longer needed once the session is up. */
-	sf_creds_set(&cfg->creds->password, NULL);
 	if (st) {
 		report(m, sf_exit_for_status(st), why);
 		g_free(why);
@@ -180,6 +184,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .dir_mode = cfg->dir_mode,
 	        .mapposix = cfg->mapposix,
 	        .readonly = cfg->ro,
+	        .nolease = cfg->nolease,
 	        .prefix = cfg->prefix,
 	};
 	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
@@ -289,6 +294,17 @@ static void teardown(struct mount_state *m)
 		fuse_session_exit(m->se);
 		if (m->mounted)
 			fuse_session_unmount(m->se);
+	}
+	if (m->client && m->client->pool) {
+		/* What the outages cost, for -d and the resilience tests. */
+		const struct sf_resilience_stats *rs = sf_pool_stats(m->client->pool);
+		if (m->debug)
+			fprintf(stderr,
+			        "smbfuse: resilience: reconnects=%" G_GUINT64_FORMAT
+			        " replays=%" G_GUINT64_FORMAT " handles_reclaimed=%" G_GUINT64_FORMAT
+			        " handles_lost=%" G_GUINT64_FORMAT " timeouts=%" G_GUINT64_FORMAT "\n",
+			        rs->reconnects, rs->replays, rs->handles_reclaimed, rs->handles_lost,
+			        rs->timeouts);
 	}
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))

@@ -28,6 +28,7 @@ struct sf_config *sf_config_new(void)
 	c->acregmax = c->acdirmax = -1;
 	c->serverino = true;
 	c->timeout_s = 30;
+	c->echo_interval_s = 60;
 	c->mount_flags = g_string_new(NULL);
 	return c;
 }
@@ -344,6 +345,15 @@ static bool opt_timeout(struct sf_config *c, const char *k, const char *v, GErro
 	return true;
 }
 
+static bool opt_echo(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	unsigned long n;
+	if (!parse_num(v, 600, &n, 10) || !n)
+		return BAD("bad echo_interval=%s (1-600 seconds)", v);
+	c->echo_interval_s = (unsigned)n;
+	return true;
+}
+
 static bool opt_bool(struct sf_config *c, const char *k, const char *v, GError **err)
 {
 	if (!strcmp(k, "mfsymlinks"))
@@ -360,6 +370,10 @@ static bool opt_bool(struct sf_config *c, const char *k, const char *v, GError *
 		c->default_permissions = true, c->noperm = false;
 	else if (!strcmp(k, "noperm"))
 		c->default_permissions = false, c->noperm = true;
+	else if (!strcmp(k, "hard") || !strcmp(k, "soft"))
+		c->hard = k[0] == 'h';
+	else if (!strcmp(k, "nolease"))
+		c->nolease = true;
 	else
 		g_assert_not_reached();
 	return true;
@@ -474,9 +488,9 @@ static const struct sf_opt table[] = {
         REFUSE("multichannel", "one channel per session"),
         REFUSE("max_channels", "one channel per session"),
         REFUSE("max_credits", "the server's grant is used"),
-        REFUSE("echo_interval", "no keep-alive echoes are sent; timeout= bounds each request"),
-        REFUSE("hard", "requests fail with EIO after timeout=; they are never retried forever"),
-        NOOP("soft", SF_ARG_NONE, "the behaviour: requests fail with EIO after timeout="),
+        IMPL("echo_interval", SF_ARG_VALUE, opt_echo, "15", NULL),
+        IMPL("hard", SF_ARG_NONE, opt_bool, NULL, NULL),
+        IMPL("soft", SF_ARG_NONE, opt_bool, NULL, "hard"),
         NOOP("retrans", SF_ARG_VALUE, "unused by the Linux cifs client as well"),
         NOOP("noblocksend", SF_ARG_NONE, "sockets are always non-blocking"),
         NOOP("nosharesock", SF_ARG_NONE, "every mount has its own connection"),
@@ -484,10 +498,10 @@ static const struct sf_opt table[] = {
         REFUSE("esize", "decryption is never offloaded"),
         REFUSE("compress", "no SMB3 compression"),
         REFUSE("snapshot", "previous versions are not mountable"),
-        REFUSE("resilienthandles", "no durable handles"),
-        REFUSE("persistenthandles", "no durable handles"),
-        REFUSE("handletimeout", "no durable handles"),
-        NOOP("nolease", SF_ARG_NONE, "leases and oplocks are never requested"),
+        REFUSE("resilienthandles", "resilient handles are not requested; durable ones are"),
+        REFUSE("persistenthandles", "persistent handles are not requested; durable ones are"),
+        REFUSE("handletimeout", "the server's durable handle timeout is used"),
+        IMPL("nolease", SF_ARG_NONE, opt_bool, NULL, NULL),
         REFUSE("handlecache", "directory handles are never cached"),
         NOOP("nohandlecache", SF_ARG_NONE, "directory handles are never cached"),
         REFUSE("max_cached_dirs", "directory handles are never cached"),

@@ -47,6 +47,9 @@ struct sf_config {
 	bool foreground, debug;
 	char *debug_list;
 	unsigned timeout_s;
+	unsigned echo_interval_s; /* keep-alive ECHO interval (60) */
+	bool hard;                /* wait for a lost server without bound */
+	bool nolease;             /* no leases, hence no durable handles */
 };
 
 enum sf_opt_state { SF_OPT_IMPLEMENTED, SF_OPT_NOOP, SF_OPT_REFUSED };

@@ -8,7 +8,10 @@
 #include "fs/call.h"
 #include "fs/later.h"
 
+#include "crypto/prim.h"
 #include "proto/create.h"
+#include "proto/durable.h"
+#include "proto/lease.h"
 #include "proto/ntstatus.h"
 #include "proto/reparse.h"
 #include "proto/query.h"
@@ -300,30 +303,76 @@ void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 
 /* ---- open / close ------------------------------------------------------ */
 
+/* What an open asked for, to register the handle for reopening. */
+struct open_op {
+	sf_fs_open_fn cb;
+	void *user;
+	uint8_t *path; /* UTF-16, as sent */
+	size_t path_len;
+	uint32_t access, options, attributes;
+	uint8_t create_guid[16];
+	struct smb2_lease lease;
+	bool want_durable, v2;
+};
+
 static void open_done(struct call *c)
 {
-	sf_fs_open_fn cb = c->cb;
+	struct open_op *op = c->user;
+	sf_fs_open_fn cb = op->cb;
+	void *user = op->user;
 	uint32_t s = c->st[0];
-	if (s) {
-		/* The QUERY_INFO also failed, but nothing is open. */
-		cb(c->user, sf_fs_errno(s), NULL, NULL);
-		return;
-	}
 	size_t len;
 	const uint8_t *pdu = call_pdu(c, 0, &len);
 	struct smb2_create_rsp cr;
 	struct stat st;
-	if (smb2_create_rsp_decode(pdu, len, &cr) != 0) {
-		cb(c->user, EIO, NULL, NULL);
-		return;
+	if (s) {
+		/* The QUERY_INFO also failed, but nothing is open. */
+		cb(user, sf_fs_errno(s), NULL, NULL);
+	} else if (smb2_create_rsp_decode(pdu, len, &cr) != 0) {
+		cb(user, EIO, NULL, NULL);
+	} else {
+		struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
+		h->fid = cr.fid;
+		h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
+		g_hash_table_add(c->fs->handles, h);
+		/* Register it for reopening after a reconnect: durable when the
+		 * server answered the durable request (2.2.14.2.3/.12). */
+		struct sf_open_info oi = {
+		        .fid = cr.fid,
+		        .path = op->path,
+		        .path_len = op->path_len,
+		        .access = op->access,
+		        .share = FILE_SHARE_ALL,
+		        .options = op->options,
+		        .attributes = op->attributes,
+		        .v2 = op->v2,
+		};
+		memcpy(oi.create_guid, op->create_guid, 16);
+		if (op->want_durable) {
+			const struct smb2_create_ctx *dq =
+			        smb2_create_rsp_ctx(&cr, op->v2 ? "DH2Q" : "DHnQ");
+			uint32_t tmo, fl = 0;
+			oi.durable = dq && (!op->v2 || smb2_dh2q_rsp_decode(dq->data, dq->data_len,
+			                                                    &tmo, &fl) == 0);
+			oi.persistent = fl & SMB2_DHANDLE_FLAG_PERSISTENT;
+			const struct smb2_create_ctx *lc = smb2_create_rsp_ctx(&cr, "RqLs");
+			struct smb2_lease l;
+			if (cr.oplock_level == SMB2_OPLOCK_LEVEL_LEASE && lc &&
+			    smb2_lease_ctx_decode(lc->data, lc->data_len, &l) == 0 &&
+			    !memcmp(l.key, op->lease.key, 16)) {
+				oi.has_lease = true;
+				oi.lease = op->lease;
+				oi.lease.state = l.state;
+				oi.lease.epoch = l.epoch;
+			}
+		}
+		sf_tree_handle_opened(c->fs->tree, &oi);
+		if (c->st[1] || all_info_stat(c, 1, &st) != 0)
+			to_stat(c->fs, &cr.t, 0, 1, &st);
+		cb(user, 0, h, &st);
 	}
-	struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
-	h->fid = cr.fid;
-	h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
-	g_hash_table_add(c->fs->handles, h);
-	if (c->st[1] || all_info_stat(c, 1, &st) != 0)
-		to_stat(c->fs, &cr.t, 0, 1, &st);
-	cb(c->user, 0, h, &st);
+	g_free(op->path);
+	g_free(op);
 }
 
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
@@ -345,18 +394,72 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	else if (flags & O_TRUNC)
 		disp = FILE_OVERWRITE;
 	uint32_t options = (flags & O_DIRECTORY) ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE;
-	struct sf_req_spec s[2];
 	int err = 0;
-	if (!create_spec(fs, &s[0], path, access, disp, options, &err)) {
+	size_t nlen;
+	uint8_t *name = fs_server_path(fs, path, &nlen, &err);
+	if (!name) {
 		later_open(fs, cb, user, err);
 		return;
 	}
+	struct open_op *op = g_new0(struct open_op, 1);
+	op->cb = cb;
+	op->user = user;
+	op->path = name;
+	op->path_len = nlen;
+	op->access = access;
+	op->options = options;
 	/* A file created without write permission bits is read-only. */
-	if ((flags & O_CREAT) && !(mode & 0222)) /* FileAttributes at body offset 28 */
-		sf_put_le32((uint8_t *)s[0].body + 28,
-		            FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE);
+	op->attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
+	                 : ((flags & O_CREAT) && !(mode & 0222))
+	                         ? FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE
+	                         : FILE_ATTRIBUTE_NORMAL;
+	/* Files are opened durable, with a read+handle lease (a durable handle
+	 * needs a handle lease or a batch oplock, MS-SMB2 3.3.5.9.10), so that
+	 * they can be reclaimed after a reconnect: DH2Q with a CreateGuid on
+	 * 3.x (which also makes a replayed CREATE recognisable), DHnQ on 2.1. */
+	const struct sf_negotiated *n = sf_conn_negotiated(sf_session_conn(sf_tree_session(fs->tree)));
+	op->want_durable = !fs->cfg.nolease && !(options & FILE_DIRECTORY_FILE) &&
+	                   n->dialect >= SMB2_DIALECT_0210 &&
+	                   (n->capabilities & SMB2_GLOBAL_CAP_LEASING);
+	op->v2 = n->dialect >= SMB2_DIALECT_0300;
+	struct smb2_create_ctx ctx[2];
+	uint8_t dq[SMB2_DH2Q_LEN], lq[SMB2_LEASE_CTX_V2_LEN];
+	size_t nctx = 0;
+	if (op->want_durable) {
+		sf_random(op->create_guid, 16);
+		sf_random(op->lease.key, 16);
+		op->lease.state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+		op->lease.v2 = op->v2;
+		memcpy(ctx[nctx].name, "RqLs", 4);
+		ctx[nctx].data = lq;
+		ctx[nctx].data_len = smb2_lease_ctx_encode(&op->lease, lq);
+		nctx++;
+		memcpy(ctx[nctx].name, op->v2 ? "DH2Q" : "DHnQ", 4);
+		ctx[nctx].data = dq;
+		ctx[nctx].data_len = op->v2 ? smb2_dh2q_encode(dq, 0, 0, op->create_guid)
+		                            : smb2_dhnq_encode(dq);
+		nctx++;
+	}
+	struct smb2_create_req q = {
+	        .oplock_level = op->want_durable ? SMB2_OPLOCK_LEVEL_LEASE : SMB2_OPLOCK_LEVEL_NONE,
+	        .desired_access = access,
+	        .file_attributes = op->attributes,
+	        .share_access = FILE_SHARE_ALL,
+	        .disposition = disp,
+	        .options = options,
+	        .name = name,
+	        .name_len = nlen,
+	        .ctxs = ctx,
+	        .ctx_count = nctx,
+	};
+	struct sf_req_spec s[2];
+	size_t blen;
+	memset(&s[0], 0, sizeof s[0]);
+	s[0].command = SMB2_CREATE;
+	s[0].body = smb2_create_req_encode(&q, &blen);
+	s[0].body_len = blen;
 	query_all_spec(&s[1], SMB2_FILEID_ANY);
-	call_run(call_new(fs, open_done, cb, user), s, 2);
+	call_run(call_new(fs, open_done, NULL, op), s, 2);
 }
 
 void err_done(struct call *c)
@@ -366,12 +469,31 @@ void err_done(struct call *c)
 		cb(c->user, sf_fs_errno(call_status(c)));
 }
 
+struct close_op {
+	sf_fs_err_fn cb;
+	void *user;
+	struct smb2_fileid fid;
+};
+
+/* The handle stays registered until its CLOSE is answered: a CLOSE that
+ * waits out a reconnect must name the reclaimed file id. */
+static void close_done(struct call *c)
+{
+	struct close_op *op = c->user;
+	sf_tree_handle_closed(c->fs->tree, op->fid);
+	if (op->cb)
+		op->cb(op->user, sf_fs_errno(call_status(c)));
+	g_free(op);
+}
+
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
 	struct sf_req_spec s;
-	close_spec(&s, h->fid);              /* the server drops the handle's locks */
+	close_spec(&s, h->fid); /* the server drops the handle's locks */
+	struct close_op *op = g_new(struct close_op, 1);
+	op->cb = cb, op->user = user, op->fid = h->fid;
 	g_hash_table_remove(fs->handles, h); /* frees it */
-	call_run(call_new(fs, err_done, cb, user), &s, 1);
+	call_run(call_new(fs, close_done, NULL, op), &s, 1);
 }
 
 void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)

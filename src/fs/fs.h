@@ -8,7 +8,7 @@
 #ifndef SF_FS_FS_H
 #define SF_FS_FS_H
 
-#include "net/session.h"
+#include "net/tree.h"
 #include "proto/smb2.h"
 
 #include <stdbool.h>
@@ -24,6 +24,7 @@ struct sf_fs_config {
 	mode_t dir_mode;  /* and directories (0755) */
 	bool mapposix;    /* SFM mapping for names SMB cannot store */
 	bool readonly;
+	bool nolease;       /* request no leases (and so no durable handles) */
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 };
 

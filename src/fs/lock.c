@@ -222,7 +222,7 @@ struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owne
 void sf_fs_lock_cancel(sf_fs *fs, struct sf_fs_lockop *o)
 {
 	if (o && o->in_flight)
-		sf_conn_cancel(sf_session_conn(sf_tree_session(fs->tree)), o->req);
+		sf_tree_cancel(fs->tree, o->req);
 }
 
 /* F_GETLK: our own locks never block us; otherwise ask the server with a

@@ -58,56 +58,20 @@ struct opener {
 	char *why;
 };
 
-static void fail(struct opener *op, uint32_t status, const char *stage, const char *why)
-{
-	op->status = status;
-	op->why = why ? g_strdup_printf("%s: %s", stage, why)
-	              : g_strdup_printf("%s: %s", stage, sf_ntstatus_name(status));
-	op->done = true;
-}
-
 static void on_tree(sf_tree *t, uint32_t status, const char *why, void *user)
 {
 	struct opener *op = user;
 	if (status) {
-		char stage[300];
-		g_snprintf(stage, sizeof stage, "tree connect to \\\\%s\\%s", op->o->host,
-		           op->o->share);
-		if (!why && status == STATUS_BAD_NETWORK_NAME)
-			why = "STATUS_BAD_NETWORK_NAME (no such share)";
-		fail(op, status, stage, why);
-		return;
-	}
-	op->cl->tree = t;
-	op->done = true;
-}
-
-static void on_session(sf_session *s, uint32_t status, const char *why, void *user)
-{
-	struct opener *op = user;
-	if (status) {
-		const char *user_name =
-		        op->o->creds && op->o->creds->user ? op->o->creds->user : "";
-		char stage[300];
-		g_snprintf(stage, sizeof stage, "session setup for user '%s'", user_name);
-		char *full = NULL;
-		if (!why) {
-			const char *hint =
-			        status == STATUS_LOGON_FAILURE ? " (wrong password or unknown user)"
-			        : status == STATUS_ACCOUNT_DISABLED ? " (account disabled)"
-			                                            : "";
-			full = g_strdup_printf("%s%s", sf_ntstatus_name(status), hint);
-		}
-		fail(op, status, stage, why ? why : full);
-		g_free(full);
-		return;
-	}
-	op->cl->session = s;
-	if (!op->o->share) {
+		/* The pool says which stage failed and why, in one line. */
+		op->status = status;
+		op->why = g_strdup(why ? why : sf_ntstatus_name(status));
 		op->done = true;
 		return;
 	}
-	sf_tree_connect(s, op->o->share, on_tree, op);
+	op->cl->tree = t;
+	op->cl->session = sf_tree_session(t);
+	op->cl->conn = sf_conn_ref(sf_session_conn(op->cl->session));
+	op->done = true;
 }
 
 struct neg_wait {
@@ -159,40 +123,30 @@ char *sf_client_explain_dialects(const char *host, uint16_t port, uint16_t lo, u
 	return msg;
 }
 
-static void on_conn(sf_conn *c, uint32_t status, const char *why, void *user)
-{
-	struct opener *op = user;
-	if (status) {
-		fail(op, status, "connect", why);
-		return;
-	}
-	struct sf_session_opts so = {
-	        .kind = op->o->auth,
-	        .creds = op->o->creds,
-	        .require_signing = !op->o->nosign && op->o->auth != SF_AUTH_ANON &&
-	                           op->o->auth != SF_AUTH_GUEST,
-	        .seal = op->o->seal,
-	};
-	sf_session_setup(c, &so, on_session, op);
-}
-
 uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struct sf_client **out,
                         char **why)
 {
 	struct opener op = {.o = o};
 	op.cl = g_new0(struct sf_client, 1);
 	op.cl->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
-	struct sf_conn_opts co = {
-	        .host = (char *)o->host,
-	        .port = o->port,
-	        .min_dialect = o->min_dialect,
-	        .max_dialect = o->max_dialect,
-	        .require_signing =
-	                !o->nosign && o->auth != SF_AUTH_ANON && o->auth != SF_AUTH_GUEST,
-	        .timeout_ms = o->timeout_ms,
+	bool sign = !o->nosign && o->auth != SF_AUTH_ANON && o->auth != SF_AUTH_GUEST;
+	struct sf_pool_server_opts po = {
+	        .conn = {.host = (char *)o->host,
+	                 .port = o->port,
+	                 .min_dialect = o->min_dialect,
+	                 .max_dialect = o->max_dialect,
+	                 .require_signing = sign,
+	                 .timeout_ms = o->timeout_ms,
+	                 .echo_ms = o->echo_ms},
+	        .session = {.kind = o->auth,
+	                    .creds = o->creds,
+	                    .require_signing = sign,
+	                    .seal = o->seal},
+	        .policy = {.hard = o->hard, .timeout_ms = o->timeout_ms ? o->timeout_ms : 30000},
 	};
-	memcpy(co.cipher_pref, o->cipher_pref, sizeof co.cipher_pref);
-	op.cl->conn = sf_conn_new(&co, op.cl->ctx, on_conn, &op);
+	memcpy(po.conn.cipher_pref, o->cipher_pref, sizeof po.conn.cipher_pref);
+	op.cl->pool = sf_pool_new(op.cl->ctx);
+	sf_pool_get_tree(op.cl->pool, &po, o->share, on_tree, &op);
 	while (!op.done)
 		g_main_context_iteration(op.cl->ctx, TRUE);
 	if (op.status == STATUS_NOT_SUPPORTED) {
@@ -229,23 +183,26 @@ void sf_client_close(struct sf_client *c)
 {
 	if (!c)
 		return;
-	/* Let what is in flight finish first (file CLOSEs from the
-	 * unmount, above all): the server answers a request that comes after
-	 * LOGOFF with an error, and the handle would stay open until the
-	 * session times out. */
 	GSource *tick = g_timeout_source_new(100); /* the deadline is seen */
 	g_source_set_callback(tick, wake, NULL, NULL);
 	g_source_attach(tick, c->ctx);
+	/* Let what is in flight finish first (file CLOSEs from the unmount,
+	 * above all): the server answers a request that comes after LOGOFF
+	 * with an error, and the handle would stay open until the session
+	 * times out. A tree that is down (an outage) is not waited for: the
+	 * unmount must not hang. */
 	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	while (c->conn && sf_conn_alive(c->conn) && sf_conn_outstanding(c->conn) > 0 &&
+	while (c->tree && sf_tree_up(c->tree) && sf_tree_outstanding(c->tree) > 0 &&
 	       g_get_monotonic_time() < deadline)
 		g_main_context_iteration(c->ctx, TRUE);
+	if (c->pool)
+		sf_pool_shutdown(c->pool); /* nothing waits for a reconnect now */
 	int pending = 0;
-	if (c->tree && sf_conn_alive(c->conn)) {
+	if (c->tree && sf_tree_up(c->tree)) {
 		pending++;
 		sf_tree_disconnect(c->tree, count_down, &pending);
 	}
-	if (c->session && sf_conn_alive(c->conn)) {
+	if (c->session && c->conn && sf_conn_alive(c->conn) && sf_session_valid(c->session)) {
 		pending++;
 		sf_session_logoff(c->session, count_down, &pending);
 	}
@@ -255,11 +212,9 @@ void sf_client_close(struct sf_client *c)
 	g_source_destroy(tick);
 	g_source_unref(tick);
 	sf_tree_unref(c->tree);
-	sf_session_unref(c->session);
-	if (c->conn) {
-		sf_conn_close(c->conn, STATUS_CONNECTION_DISCONNECTED);
+	if (c->conn)
 		sf_conn_unref(c->conn);
-	}
+	sf_pool_free(c->pool); /* closes the connections */
 	while (g_main_context_iteration(c->ctx, FALSE))
 		; /* let deferred completions run */
 	g_main_context_unref(c->ctx);

@@ -7,7 +7,7 @@
 #ifndef SF_NET_CLIENT_H
 #define SF_NET_CLIENT_H
 
-#include "net/session.h"
+#include "net/pool.h"
 
 struct sf_client_opts {
 	const char *host;
@@ -19,12 +19,15 @@ struct sf_client_opts {
 	bool nosign; /* do not require signing (the server may still) */
 	bool seal;
 	unsigned timeout_ms;
+	unsigned echo_ms; /* keep-alive interval; 0 = none */
+	bool hard;        /* requests wait for a lost server without bound */
 	uint16_t cipher_pref[4];
 };
 
 struct sf_client {
 	GMainContext *ctx;
-	sf_conn *conn;
+	sf_pool *pool;
+	sf_conn *conn; /* the tree's connection (for statistics) */
 	sf_session *session;
 	sf_tree *tree;
 };

@@ -34,14 +34,18 @@
 #define CREDIT_TARGET   512  /* how many we try to hold */
 #define CREDIT_MAX      8192 /* more than this from a server is not believed */
 #define MAX_IN_FLIGHT_B (64u << 20)
-/* A timed-out request stays in the table this long (for its late answer's
- * credits), then is forgotten. */
-#define GHOST_MIN_MS 60000
 /* Smallest MaxRead/MaxWrite/MaxTransact we work with (MS-SMB2 3.3.5.4
  * servers offer at least this). */
 #define IO_SIZE_MIN 65536
 
-enum conn_state { ST_CONNECTING, ST_NEGOTIATING, ST_READY, ST_DEAD };
+/* A connection's life (MS-SMB2 3.2.4.1, 3.2.5.1): CONNECTING -> NEGOTIATING
+ * -> READY; a transport error, a request without an answer, missed echoes
+ * or a hostile response make it BROKEN (every request in flight fails with
+ * STATUS_CONNECTION_DISCONNECTED, or the security failure's status, and
+ * the owner hears lost()); sf_conn_reconnect() starts over on a new socket
+ * under a new generation (credits and message ids start again from zero).
+ * Only sf_conn_close() makes it DEAD, for good. */
+enum conn_state { ST_CONNECTING, ST_NEGOTIATING, ST_READY, ST_BROKEN, ST_DEAD };
 
 struct req {
 	sf_conn *c;
@@ -53,7 +57,6 @@ struct req {
 	unsigned flags;
 	bool async;
 	uint64_t async_id;
-	bool ghost;             /* timed out: waits only for its late answer's credits */
 	uint16_t asked;         /* CreditRequest we sent */
 	uint16_t interim_grant; /* an unverified interim's grant, held back */
 	sf_rsp_fn done;
@@ -102,6 +105,10 @@ struct sf_conn {
 	sf_req_handle next_handle;
 
 	struct sf_negotiated neg;
+	uint16_t prev_dialect; /* before a reconnect: the new one must be the same */
+	GSource *echo_timer;
+	bool echo_pending, rx_since_tick;
+	unsigned echo_missed;
 	sf_conn_ready_fn ready;
 	void *ready_user;
 	sf_conn_notify_fn notify;
@@ -110,7 +117,14 @@ struct sf_conn {
 	struct sf_conn_stats st;
 };
 
+/* A transport that reads and writes (not broken, not closed). */
+static bool live(const sf_conn *c)
+{
+	return c->state == ST_NEGOTIATING || c->state == ST_READY;
+}
+
 static void fail_all(sf_conn *c, uint32_t status);
+static void start_connect(sf_conn *c);
 static void conn_fatal(sf_conn *c, uint32_t status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 static void pump_waiting(sf_conn *c);
 static void start_negotiate(sf_conn *c);
@@ -253,34 +267,17 @@ static void timer_fired(struct req *r)
 	r->timer = NULL;
 }
 
-static gboolean ghost_expired(gpointer p)
-{
-	struct req *r = p;
-	g_debug("%s: no late answer to %s (mid %" G_GUINT64_FORMAT "): forgotten", r->c->peer,
-	        smb2_command_name(r->command), r->mid);
-	g_hash_table_steal(r->c->pending, &r->mid);
-	timer_fired(r);
-	req_free(r);
-	return G_SOURCE_REMOVE;
-}
-
+/* No answer within the timeout: the server or the path to it is gone
+ * (MS-SMB2 3.2.6.1 lets a client give up on the connection). Everything
+ * in flight fails with STATUS_CONNECTION_DISCONNECTED, which the tree
+ * layer replays on the next connection. */
 static gboolean req_timeout(gpointer p)
 {
 	struct req *r = p;
 	sf_conn *c = r->c;
-	g_debug("%s: %s (mid %" G_GUINT64_FORMAT ") timed out after %u ms", c->peer,
-	        smb2_command_name(r->command), r->mid, c->opts.timeout_ms);
-	/* Answer the caller now, but keep the entry for a while as a ghost so
-	 * a late response's credits are still counted. */
-	sf_rsp_fn done = r->done;
-	void *user = r->user;
-	r->done = NULL;
-	r->user = NULL;
-	r->ghost = true;
 	timer_fired(r);
-	arm_timer(r, MAX(GHOST_MIN_MS, 2 * c->opts.timeout_ms), ghost_expired);
-	if (done)
-		done(user, STATUS_IO_TIMEOUT, NULL, 0);
+	conn_fatal(c, STATUS_IO_TIMEOUT, "%s: no answer to %s (mid %" G_GUINT64_FORMAT ") within %u s",
+	           c->peer, smb2_command_name(r->command), r->mid, c->opts.timeout_ms / 1000);
 	return G_SOURCE_REMOVE;
 }
 
@@ -326,7 +323,7 @@ static gboolean on_writable(GSocket *s, GIOCondition cond, gpointer p);
 
 static void flush_writes(sf_conn *c)
 {
-	while (c->state != ST_DEAD && !g_queue_is_empty(&c->wq)) {
+	while (c->sock && !g_queue_is_empty(&c->wq)) {
 		GBytes *b = g_queue_peek_head(&c->wq);
 		gsize n;
 		const uint8_t *d = g_bytes_get_data(b, &n);
@@ -538,12 +535,7 @@ sf_req_handle sf_conn_submit(sf_conn *c, const struct sf_req_spec *specs, size_t
 
 unsigned sf_conn_outstanding(const sf_conn *c)
 {
-	unsigned n = 0;
-	GHashTableIter it;
-	gpointer v;
-	g_hash_table_iter_init(&it, c->pending);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		n += !((struct req *)v)->ghost;
+	unsigned n = g_hash_table_size(c->pending);
 	for (GList *l = c->waiting.head; l; l = l->next)
 		n += (unsigned)((struct batch *)l->data)->n;
 	return n;
@@ -575,7 +567,7 @@ void sf_conn_cancel(sf_conn *c, sf_req_handle handle)
 		}
 	}
 	struct req *r = g_hash_table_find(c->pending, has_handle, &handle);
-	if (!r || r->ghost || c->state != ST_READY)
+	if (!r || c->state != ST_READY)
 		return;
 	/* CANCEL reuses the request's MessageId and consumes no credit
 	 * (3.2.4.24); after an interim response it names the AsyncId. */
@@ -756,7 +748,7 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
 			        "answer verifies",
 			        c->peer, r->interim_grant);
 		}
-		if (r->timer && !r->ghost)
+		if (r->timer)
 			arm_timer(r, c->opts.timeout_ms, req_timeout);
 		return;
 	}
@@ -830,7 +822,8 @@ static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 	 * 8-aligned, and stays inside the frame. */
 	size_t off = 0;
 	sf_conn_ref(c);
-	for (int i = 0; c->state != ST_DEAD; i++) {
+	unsigned gen = c->generation;
+	for (int i = 0; live(c) && c->generation == gen; i++) {
 		if (i > 64 || !sf_span_ok(off, SMB2_HDR_LEN, len)) {
 			conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE,
 			           "%s sent a malformed compound", c->peer);
@@ -858,7 +851,8 @@ static gboolean on_readable(GSocket *s, GIOCondition cond, gpointer p)
 {
 	sf_conn *c = p;
 	sf_conn_ref(c);
-	while (c->state != ST_DEAD) {
+	unsigned gen = c->generation;
+	while (c->sock && c->generation == gen) {
 		GError *err = NULL;
 		gssize n;
 		if (c->rhdr_got < 4) {
@@ -875,6 +869,8 @@ static gboolean on_readable(GSocket *s, GIOCondition cond, gpointer p)
 			g_error_free(err);
 			break;
 		}
+		if (n > 0)
+			c->rx_since_tick = true;
 		if (n == 0) {
 			bool mid = c->rhdr_got > 0;
 			conn_fatal(c, STATUS_CONNECTION_DISCONNECTED,
@@ -937,6 +933,65 @@ static void fail_all(sf_conn *c, uint32_t status)
 	}
 }
 
+/* Close the socket and forget what was half read or unsent. */
+static void transport_drop(sf_conn *c)
+{
+	if (c->cancel)
+		g_cancellable_cancel(c->cancel);
+	GSource **srcs[] = {&c->in_src, &c->out_src, &c->echo_timer};
+	for (size_t i = 0; i < G_N_ELEMENTS(srcs); i++)
+		if (*srcs[i]) {
+			g_source_destroy(*srcs[i]);
+			g_source_unref(*srcs[i]);
+			*srcs[i] = NULL;
+		}
+	if (c->sconn) {
+		g_io_stream_close(G_IO_STREAM(c->sconn), NULL, NULL);
+		g_object_unref(c->sconn);
+		c->sconn = NULL;
+	}
+	c->sock = NULL;
+	GBytes *b;
+	while ((b = g_queue_pop_head(&c->wq)))
+		g_bytes_unref(b);
+	c->woff = 0;
+	g_free(c->rbuf);
+	c->rbuf = NULL;
+	c->rhdr_got = c->rgot = c->rneed = 0;
+	c->echo_pending = false;
+	c->echo_missed = 0;
+	/* Keys belong to sessions of this transport: they re-authenticate. */
+	g_hash_table_remove_all(c->sec);
+}
+
+/* The transport is gone (or untrustworthy). In-flight requests fail with
+ * STATUS_CONNECTION_DISCONNECTED (replayable), except under a security
+ * failure or a malformed stream, whose own status they get (the tree
+ * layer does not replay those). */
+static void conn_break(sf_conn *c, uint32_t status, const char *msg)
+{
+	if (c->state == ST_DEAD || c->state == ST_BROKEN)
+		return;
+	enum conn_state was = c->state;
+	c->state = ST_BROKEN;
+	sf_conn_ref(c);
+	transport_drop(c);
+	bool keep = status == STATUS_IO_TIMEOUT || status == STATUS_CONNECTION_DISCONNECTED ||
+	            status == STATUS_CONNECTION_RESET;
+	fail_all(c, keep ? STATUS_CONNECTION_DISCONNECTED : status);
+	if (was != ST_READY && c->ready) {
+		/* Still starting: the reason goes to whoever waits for ready. */
+		sf_conn_ready_fn ready = c->ready;
+		c->ready = NULL;
+		ready(c, status, msg, c->ready_user);
+	} else if (was == ST_READY) {
+		g_warning("%s", msg);
+		if (c->lost)
+			c->lost(c->notify_user, status);
+	}
+	sf_conn_unref(c);
+}
+
 void sf_conn_close(sf_conn *c, uint32_t status)
 {
 	if (c->state == ST_DEAD)
@@ -944,27 +999,13 @@ void sf_conn_close(sf_conn *c, uint32_t status)
 	enum conn_state was = c->state;
 	c->state = ST_DEAD;
 	sf_conn_ref(c);
-	if (c->cancel)
-		g_cancellable_cancel(c->cancel);
-	GSource **srcs[] = {&c->in_src, &c->out_src};
-	for (size_t i = 0; i < 2; i++)
-		if (*srcs[i]) {
-			g_source_destroy(*srcs[i]);
-			g_source_unref(*srcs[i]);
-			*srcs[i] = NULL;
-		}
-	if (c->sconn)
-		g_io_stream_close(G_IO_STREAM(c->sconn), NULL, NULL);
-	GBytes *b;
-	while ((b = g_queue_pop_head(&c->wq)))
-		g_bytes_unref(b);
-	g_hash_table_remove_all(c->sec);
+	transport_drop(c);
 	fail_all(c, status);
-	if (was != ST_READY && c->ready) {
+	if (was != ST_READY && was != ST_BROKEN && c->ready) {
 		sf_conn_ready_fn ready = c->ready;
 		c->ready = NULL;
 		ready(c, status, "connection closed", c->ready_user);
-	} else if (c->lost) {
+	} else if (was == ST_READY && c->lost) {
 		c->lost(c->notify_user, status);
 	}
 	sf_conn_unref(c);
@@ -972,25 +1013,74 @@ void sf_conn_close(sf_conn *c, uint32_t status)
 
 static void conn_fatal(sf_conn *c, uint32_t status, const char *fmt, ...)
 {
-	if (c->state == ST_DEAD)
+	if (c->state == ST_DEAD || c->state == ST_BROKEN)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	if (c->state != ST_READY && c->ready) {
-		/* Still starting: the reason goes to whoever waits for ready. */
-		sf_conn_ready_fn ready = c->ready;
-		c->ready = NULL;
-		sf_conn_ref(c);
-		ready(c, status, msg, c->ready_user);
-		sf_conn_close(c, status);
-		sf_conn_unref(c);
-	} else {
-		g_warning("%s", msg);
-		sf_conn_close(c, status);
-	}
+	conn_break(c, status, msg);
 	g_free(msg);
+}
+
+bool sf_conn_broken(const sf_conn *c)
+{
+	return c->state == ST_BROKEN;
+}
+
+/* ---- keep-alive (MS-SMB2 3.2.6.x: the client may send ECHO) ------------ */
+
+static void echo_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+{
+	sf_conn *c = user;
+	if (!pdu)
+		return; /* failed with the connection; c may be gone or reborn */
+	c->echo_pending = false;
+	c->echo_missed = 0;
+}
+
+/* Every interval: traffic seen means alive; otherwise an ECHO goes out,
+ * and two intervals without its answer mean dead. */
+static gboolean echo_tick(gpointer p)
+{
+	sf_conn *c = p;
+	if (c->state != ST_READY)
+		return G_SOURCE_CONTINUE;
+	if (c->rx_since_tick) {
+		c->rx_since_tick = false;
+		c->echo_missed = 0;
+		return G_SOURCE_CONTINUE;
+	}
+	if (c->echo_pending) {
+		if (++c->echo_missed >= 2) {
+			sf_conn_ref(c);
+			conn_fatal(c, STATUS_IO_TIMEOUT,
+			           "%s: no answer to keep-alive echoes for %u s: connection dead",
+			           c->peer, 2 * c->opts.echo_ms / 1000);
+			sf_conn_unref(c);
+		}
+		return G_SOURCE_CONTINUE;
+	}
+	uint8_t body[4];
+	smb2_simple_req_encode(body);
+	struct sf_req_spec s = {.command = SMB2_ECHO,
+	                        .body = body,
+	                        .body_len = 4,
+	                        .flags = SF_REQ_CONTROL | SF_REQ_NO_TIMEOUT,
+	                        .done = echo_done,
+	                        .user = c};
+	c->echo_pending = true;
+	sf_conn_submit(c, &s, 1);
+	return G_SOURCE_CONTINUE;
+}
+
+static void start_echo(sf_conn *c)
+{
+	if (!c->opts.echo_ms || c->echo_timer)
+		return;
+	c->echo_timer = g_timeout_source_new(c->opts.echo_ms);
+	g_source_set_callback(c->echo_timer, echo_tick, c, NULL);
+	g_source_attach(c->echo_timer, c->ctx);
 }
 
 /* ---- connect and NEGOTIATE ------------------------------------------- */
@@ -1000,8 +1090,16 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer p)
 	sf_conn *c = p;
 	GError *err = NULL;
 	GSocketConnection *sc = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
+	if (sc && c->state != ST_CONNECTING) { /* a stale attempt */
+		g_object_unref(sc);
+		sc = NULL;
+		g_clear_error(&err);
+		sf_conn_unref(c);
+		return;
+	}
 	if (!sc) {
-		if (c->state != ST_DEAD) {
+		if (c->state == ST_CONNECTING &&
+		    !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
 			uint32_t st =
 			        g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
 			                ? STATUS_CONNECTION_REFUSED
@@ -1010,7 +1108,7 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer p)
 			                : STATUS_HOST_UNREACHABLE;
 			conn_fatal(c, st, "cannot connect to %s: %s", c->peer, err->message);
 		}
-		g_error_free(err);
+		g_clear_error(&err);
 		sf_conn_unref(c);
 		return;
 	}
@@ -1063,6 +1161,15 @@ static void negotiate_done(void *user, uint32_t status, const uint8_t *pdu, size
 		conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE, /* a protocol violation */
 		           "%s chose dialect %s (0x%04x), outside the allowed range %s-%s", c->peer,
 		           smb2_dialect_name(r.dialect), r.dialect, lo, hi);
+		return;
+	}
+	/* A reconnect must land on the dialect the mount was made with: a
+	 * different one is a downgrade (or a different server) and is refused
+	 * like a bad choice at mount time. */
+	if (c->prev_dialect && r.dialect != c->prev_dialect) {
+		conn_fatal(c, STATUS_ACCESS_DENIED,
+		           "%s chose SMB %s on reconnect where the mount uses SMB %s: refused",
+		           c->peer, smb2_dialect_name(r.dialect), smb2_dialect_name(c->prev_dialect));
 		return;
 	}
 	/* Server-chosen sizes size our work: below 64 KiB (0 included) they
@@ -1120,6 +1227,7 @@ static void negotiate_done(void *user, uint32_t status, const uint8_t *pdu, size
 	uint32_t io = MAX(MAX(n->max_read, n->max_write), n->max_transact);
 	c->frame_max = MIN((size_t)io + 65536, (size_t)SMB2_FRAME_MAX);
 	c->state = ST_READY;
+	start_echo(c);
 	g_debug("%s: negotiated SMB %s, cipher %s, signing %s", c->peer,
 	        smb2_dialect_name(n->dialect), smb2_cipher_name(n->cipher),
 	        smb2_signing_alg_name(n->signing_alg));
@@ -1221,16 +1329,43 @@ sf_conn *sf_conn_new(const struct sf_conn_opts *opts, GMainContext *ctx, sf_conn
 	c->ready_user = user;
 	c->generation = 1;
 	c->frame_max = 1u << 20;
-	c->state = ST_CONNECTING;
 	c->client = g_socket_client_new();
 	g_socket_client_set_timeout(c->client, (c->opts.timeout_ms + 999) / 1000);
+	start_connect(c);
+	return c;
+}
+
+static void start_connect(sf_conn *c)
+{
+	c->state = ST_CONNECTING;
+	if (c->cancel)
+		g_object_unref(c->cancel);
 	c->cancel = g_cancellable_new();
 	GSocketConnectable *addr = g_network_address_new(c->opts.host, c->opts.port);
 	g_main_context_push_thread_default(c->ctx);
 	g_socket_client_connect_async(c->client, addr, c->cancel, on_connected, sf_conn_ref(c));
 	g_main_context_pop_thread_default(c->ctx);
 	g_object_unref(addr);
-	return c;
+}
+
+bool sf_conn_reconnect(sf_conn *c, sf_conn_ready_fn ready, void *user)
+{
+	if (c->state != ST_BROKEN)
+		return false;
+	/* A new generation: nothing of the old transport carries over but the
+	 * dialect it must speak again. */
+	c->generation++;
+	if (c->neg.dialect)
+		c->prev_dialect = c->neg.dialect;
+	g_free(c->neg.security_blob);
+	memset(&c->neg, 0, sizeof c->neg);
+	c->credits = 0;
+	c->next_mid = 0;
+	c->frame_max = 1u << 20;
+	c->ready = ready;
+	c->ready_user = user;
+	start_connect(c);
+	return true;
 }
 
 /* ---- testing seam (conn_testing.h) ---------------------------------- */
@@ -1261,7 +1396,7 @@ sf_conn *sf_conn_new_detached(const struct sf_negotiated *neg, GMainContext *ctx
 
 void sf_conn_feed_frame(sf_conn *c, const uint8_t *frame, size_t len)
 {
-	if (c->state == ST_DEAD)
+	if (!live(c))
 		return;
 	uint8_t *copy = g_memdup2(frame, len);
 	handle_frame(c, copy, len);

@@ -6,9 +6,18 @@
  * error, timeout, cancel, connection loss) and never from inside
  * sf_conn_submit(). The response PDU is lent to the callback.
  *
- * Ownership: sf_conn is reference counted; sessions and the client hold
- * references; pending requests do not (losing the last reference fails
- * them with STATUS_CONNECTION_DISCONNECTED). */
+ * States: connecting -> negotiating -> ready; a transport error, a request
+ * not answered within the timeout, two missed keep-alive echoes or a
+ * hostile response make it broken: every request in flight completes
+ * (STATUS_CONNECTION_DISCONNECTED, or the security failure's own status)
+ * and lost() runs. The owner (the pool) then calls sf_conn_reconnect(),
+ * which starts a new generation on a new socket; message ids, credits and
+ * session keys of the old generation are gone. sf_conn_close() ends it
+ * for good.
+ *
+ * Ownership: sf_conn is reference counted; the pool, sessions and the
+ * client hold references; pending requests do not (losing the last
+ * reference fails them with STATUS_CONNECTION_DISCONNECTED). */
 #ifndef SF_NET_CONN_H
 #define SF_NET_CONN_H
 
@@ -33,6 +42,7 @@ struct sf_conn_opts {
 	uint16_t max_dialect;
 	bool require_signing;    /* SecurityMode SIGNING_REQUIRED */
 	unsigned timeout_ms;     /* per request and for connecting; 0 = 30 s */
+	unsigned echo_ms;        /* keep-alive ECHO interval; 0 = none */
 	uint16_t cipher_pref[4]; /* 3.1.1 ciphers to offer, 0-terminated; default all */
 };
 
@@ -111,7 +121,11 @@ void sf_conn_close(sf_conn *c, uint32_t status);
 
 const struct sf_negotiated *sf_conn_negotiated(const sf_conn *c);
 const char *sf_conn_peer(const sf_conn *c); /* "host:port" */
-bool sf_conn_alive(const sf_conn *c);
+bool sf_conn_alive(const sf_conn *c); /* ready for requests */
+bool sf_conn_broken(const sf_conn *c); /* lost, waiting for sf_conn_reconnect */
+/* From broken: connect and NEGOTIATE again (the same dialect as before,
+ * or ready() fails with STATUS_ACCESS_DENIED). false when not broken. */
+bool sf_conn_reconnect(sf_conn *c, sf_conn_ready_fn ready, void *user);
 /* Requests sent or waiting for credits whose caller still waits for an
  * answer (timed-out ghosts not counted). */
 unsigned sf_conn_outstanding(const sf_conn *c);

@@ -26,18 +26,11 @@ struct sf_session {
 	uint8_t preauth[64];
 	uint16_t flags;
 	bool signing, sealing;
+	bool reauth;      /* a re-authentication: failure keeps the session */
+	unsigned gen;     /* the connection generation it is valid on (0: none) */
+	uint64_t prev_id; /* PreviousSessionId for a re-authentication */
 	struct sf_conn_security sec;
 	sf_session_fn done;
-	void *user;
-};
-
-struct sf_tree {
-	int refs;
-	sf_session *s;
-	uint32_t id;
-	struct smb2_tree_connect_rsp info;
-	char *share;
-	sf_tree_fn done;
 	void *user;
 };
 
@@ -86,9 +79,13 @@ static void session_finish(sf_session *s, uint32_t status, const char *why)
 	s->done = NULL;
 	sf_auth_free(s->auth); /* secrets are no longer needed */
 	s->auth = NULL;
+	bool reauth = s->reauth;
+	s->reauth = false;
+	if (status == STATUS_SUCCESS)
+		s->gen = sf_conn_generation(s->conn);
 	if (done)
-		done(status == STATUS_SUCCESS ? s : NULL, status, why, s->user);
-	if (status != STATUS_SUCCESS)
+		done(status == STATUS_SUCCESS || reauth ? s : NULL, status, why, s->user);
+	if (status != STATUS_SUCCESS && !reauth)
 		sf_session_unref(s);
 }
 
@@ -247,6 +244,7 @@ static void send_leg(sf_session *s, const uint8_t *tok, size_t len)
 	        .security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED |
 	                         (s->opts.require_signing ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0),
 	        .capabilities = n->client_capabilities & SMB2_GLOBAL_CAP_DFS,
+	        .previous_session_id = s->id ? 0 : s->prev_id,
 	        .token = tok,
 	        .token_len = len,
 	};
@@ -268,6 +266,8 @@ static void send_leg(sf_session *s, const uint8_t *tok, size_t len)
 	g_free(body);
 }
 
+static void session_start(sf_session *s);
+
 void sf_session_setup(sf_conn *c, const struct sf_session_opts *o, sf_session_fn done, void *user)
 {
 	sf_session *s = g_new0(sf_session, 1);
@@ -276,6 +276,48 @@ void sf_session_setup(sf_conn *c, const struct sf_session_opts *o, sf_session_fn
 	s->opts = *o;
 	s->done = done;
 	s->user = user;
+	session_start(s);
+}
+
+void sf_session_reauth(sf_session *s, sf_session_fn done, void *user)
+{
+	/* The old id names the session being re-established; the server may
+	 * hand back the same id or a new one (3.3.5.5.3). */
+	if (s->id) {
+		sf_conn_drop_security(s->conn, s->id);
+		s->prev_id = s->id;
+	}
+	s->id = 0;
+	s->gen = 0;
+	s->flags = 0;
+	sf_wipe(&s->sec, sizeof s->sec);
+	s->reauth = true;
+	s->done = done;
+	s->user = user;
+	session_start(s);
+}
+
+bool sf_session_valid(const sf_session *s)
+{
+	return s->gen && s->gen == sf_conn_generation(s->conn) && sf_conn_alive(s->conn);
+}
+
+bool sf_session_require_seal(sf_session *s)
+{
+	if (s->sealing)
+		return true;
+	if (!s->sec.keys.cipher_key_len)
+		return false;
+	s->sealing = s->sec.seal = true;
+	s->opts.seal = true; /* and again after a re-authentication */
+	sf_conn_set_security(s->conn, s->id, &s->sec);
+	return true;
+}
+
+static void session_start(sf_session *s)
+{
+	sf_conn *c = s->conn;
+	const struct sf_session_opts *o = &s->opts;
 	const struct sf_negotiated *n = sf_conn_negotiated(c);
 	memcpy(s->preauth, n->preauth_hash, 64);
 	GError *err = NULL;
@@ -320,182 +362,3 @@ void sf_session_logoff(sf_session *s, sf_rsp_fn done, void *user)
 	sf_conn_submit(s->conn, &spec, 1);
 }
 
-/* ---- trees ------------------------------------------------------------ */
-
-sf_tree *sf_tree_ref(sf_tree *t)
-{
-	t->refs++;
-	return t;
-}
-
-void sf_tree_unref(sf_tree *t)
-{
-	if (!t || --t->refs > 0)
-		return;
-	sf_session_unref(t->s);
-	g_free(t->share);
-	g_free(t);
-}
-
-uint32_t sf_tree_id(const sf_tree *t)
-{
-	return t->id;
-}
-sf_session *sf_tree_session(const sf_tree *t)
-{
-	return t->s;
-}
-uint8_t sf_tree_share_type(const sf_tree *t)
-{
-	return t->info.share_type;
-}
-uint32_t sf_tree_share_flags(const sf_tree *t)
-{
-	return t->info.share_flags;
-}
-uint32_t sf_tree_capabilities(const sf_tree *t)
-{
-	return t->info.capabilities;
-}
-uint32_t sf_tree_maximal_access(const sf_tree *t)
-{
-	return t->info.maximal_access;
-}
-
-sf_req_handle sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		specs[i].session_id = t->s->id;
-		specs[i].tree_id = t->id;
-	}
-	return sf_conn_submit(t->s->conn, specs, n);
-}
-
-static void tree_finish(sf_tree *t, uint32_t status, const char *why)
-{
-	sf_tree_fn done = t->done;
-	t->done = NULL;
-	done(status == STATUS_SUCCESS ? t : NULL, status, why, t->user);
-	if (status != STATUS_SUCCESS)
-		sf_tree_unref(t);
-}
-
-/* FSCTL_VALIDATE_NEGOTIATE_INFO answer (3.2.5.14.12): everything must
- * match what NEGOTIATE said, or someone rewrote it. */
-static void validate_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
-{
-	sf_tree *t = user;
-	const struct sf_negotiated *n = sf_conn_negotiated(t->s->conn);
-	struct smb2_ioctl_rsp io;
-	struct smb2_validate_negotiate_rsp v;
-	if (status == STATUS_SUCCESS && smb2_ioctl_rsp_decode(pdu, len, &io) == 0 &&
-	    smb2_validate_negotiate_rsp_decode(io.out, io.out_len, &v) == 0 &&
-	    v.capabilities == n->capabilities && !memcmp(v.guid, n->server_guid, 16) &&
-	    v.security_mode == n->security_mode && v.dialect == n->dialect) {
-		tree_finish(t, STATUS_SUCCESS, NULL);
-		return;
-	}
-	char why[160];
-	g_snprintf(why, sizeof why,
-	           "secure negotiate validation failed (%s): the negotiation was tampered with",
-	           status == STATUS_SUCCESS ? "values differ" : sf_ntstatus_name(status));
-	sf_conn_close(t->s->conn, STATUS_ACCESS_DENIED);
-	tree_finish(t, STATUS_ACCESS_DENIED, why);
-}
-
-static void tree_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
-{
-	sf_tree *t = user;
-	if (status != STATUS_SUCCESS) {
-		tree_finish(t, status, pdu ? NULL : "connection lost");
-		return;
-	}
-	if (smb2_tree_connect_rsp_decode(pdu, len, &t->info) != 0) {
-		tree_finish(t, STATUS_INVALID_NETWORK_RESPONSE, "malformed TREE_CONNECT response");
-		return;
-	}
-	t->id = sf_le32(pdu + SMB2_HDR_OFF_TREE_ID);
-	sf_session *s = t->s;
-	const struct sf_negotiated *n = sf_conn_negotiated(s->conn);
-	if ((t->info.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !s->sealing) {
-		/* The share demands encryption: give it, session-wide. */
-		if (!s->sec.keys.cipher_key_len) {
-			tree_finish(t, STATUS_ACCESS_DENIED,
-			            "the share requires encryption, which this session cannot do");
-			return;
-		}
-		s->sealing = s->sec.seal = true;
-		sf_conn_set_security(s->conn, s->id, &s->sec);
-	}
-	if ((n->dialect == SMB2_DIALECT_0300 || n->dialect == SMB2_DIALECT_0302) && s->signing) {
-		size_t in_len, blen;
-		uint8_t *in = smb2_validate_negotiate_encode(n->client_capabilities, n->client_guid,
-		                                             n->client_security_mode, n->offered,
-		                                             n->offered_count, &in_len);
-		uint8_t *body = smb2_ioctl_req_encode(
-		        SMB2_FILEID_ANY, FSCTL_VALIDATE_NEGOTIATE_INFO, in, in_len, 24, &blen);
-		struct sf_req_spec spec = {
-		        .command = SMB2_IOCTL,
-		        .body = body,
-		        .body_len = blen,
-		        .expect_rsp = 24,
-		        .done = validate_done,
-		        .user = t,
-		};
-		sf_tree_submit(t, &spec, 1);
-		g_free(in);
-		g_free(body);
-		return;
-	}
-	tree_finish(t, STATUS_SUCCESS, NULL);
-}
-
-void sf_tree_connect(sf_session *s, const char *share, sf_tree_fn done, void *user)
-{
-	sf_tree *t = g_new0(sf_tree, 1);
-	t->refs = 1;
-	t->s = sf_session_ref(s);
-	t->share = g_strdup(share);
-	t->done = done;
-	t->user = user;
-	char *host = g_strdup(sf_conn_peer(s->conn));
-	char *colon = strrchr(host, ':');
-	if (colon)
-		*colon = 0;
-	char *unc = g_strdup_printf("\\\\%s\\%s", host, share);
-	g_free(host);
-	size_t plen, blen;
-	uint8_t *path = sf_utf8_to_utf16(unc, -1, &plen);
-	g_free(unc);
-	if (!path) {
-		tree_finish(t, STATUS_OBJECT_NAME_INVALID, "share name is not valid UTF-8");
-		return;
-	}
-	uint8_t *body = smb2_tree_connect_req_encode(path, plen, &blen);
-	struct sf_req_spec spec = {
-	        .command = SMB2_TREE_CONNECT,
-	        .body = body,
-	        .body_len = blen,
-	        .session_id = s->id,
-	        .done = tree_done,
-	        .user = t,
-	};
-	sf_conn_submit(s->conn, &spec, 1);
-	g_free(path);
-	g_free(body);
-}
-
-void sf_tree_disconnect(sf_tree *t, sf_rsp_fn done, void *user)
-{
-	uint8_t body[4];
-	smb2_simple_req_encode(body);
-	struct sf_req_spec spec = {
-	        .command = SMB2_TREE_DISCONNECT,
-	        .body = body,
-	        .body_len = 4,
-	        .flags = SF_REQ_CONTROL,
-	        .done = done,
-	        .user = user,
-	};
-	sf_tree_submit(t, &spec, 1);
-}

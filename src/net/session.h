@@ -1,8 +1,15 @@
 /* session.h - SMB2 sessions (MS-SMB2 3.2.4.2.3, 3.2.5.3) and tree
  * connects (3.2.4.2.4, 3.2.5.5) on a connection.
  *
+ * States: a session is established on its connection's current generation;
+ * after the connection is re-established the pool calls sf_session_reauth(),
+ * which authenticates again with the stored credentials and
+ * PreviousSessionId (3.2.4.2.3), giving new keys (and usually a new id).
+ * STATUS_NETWORK_SESSION_EXPIRED is handled the same way.
+ *
  * A session owns a reference to its connection; a tree owns a reference
- * to its session. */
+ * to its session. The credentials passed in sf_session_opts must outlive
+ * the session (they are kept for re-authentication). */
 #ifndef SF_NET_SESSION_H
 #define SF_NET_SESSION_H
 
@@ -20,7 +27,6 @@ struct sf_session_opts {
 };
 
 typedef void (*sf_session_fn)(sf_session *s, uint32_t status, const char *why, void *user);
-typedef void (*sf_tree_fn)(sf_tree *t, uint32_t status, const char *why, void *user);
 
 /* Authenticate. done() runs once; on failure the session is freed after
  * the call. */
@@ -32,21 +38,17 @@ sf_conn *sf_session_conn(const sf_session *s);
 bool sf_session_is_guest(const sf_session *s);
 bool sf_session_signing(const sf_session *s);
 bool sf_session_sealing(const sf_session *s);
+/* Authenticate again on the session's connection (after a reconnect, or
+ * when the session expired). done() gets the same session on success; on
+ * failure the session stays (unusable until a later reauth succeeds). */
+void sf_session_reauth(sf_session *s, sf_session_fn done, void *user);
 /* Send LOGOFF; done (optional) runs when it is answered. */
 void sf_session_logoff(sf_session *s, sf_rsp_fn done, void *user);
-
-/* Connect to "share" on the session's server. */
-void sf_tree_connect(sf_session *s, const char *share, sf_tree_fn done, void *user);
-void sf_tree_unref(sf_tree *t);
-sf_tree *sf_tree_ref(sf_tree *t);
-uint32_t sf_tree_id(const sf_tree *t);
-sf_session *sf_tree_session(const sf_tree *t);
-uint8_t sf_tree_share_type(const sf_tree *t);
-uint32_t sf_tree_share_flags(const sf_tree *t);
-uint32_t sf_tree_capabilities(const sf_tree *t);
-uint32_t sf_tree_maximal_access(const sf_tree *t);
-/* Submit requests on this tree: session and tree ids are filled in. */
-sf_req_handle sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n);
-void sf_tree_disconnect(sf_tree *t, sf_rsp_fn done, void *user);
+/* Whether the session is established on its connection's current
+ * generation (false between a connection loss and a successful reauth). */
+bool sf_session_valid(const sf_session *s);
+/* A share demands encryption (tree.c): seal everything from now on.
+ * false when this session has no keys to do it with. */
+bool sf_session_require_seal(sf_session *s);
 
 #endif

@@ -1,0 +1,105 @@
+/* tree.h - a tree connect (MS-SMB2 3.2.4.2.4, 3.2.5.5) and the queue of
+ * requests that use it.
+ *
+ * States: a tree is up while its session's connection is ready and the
+ * TREE_CONNECT of the current connection generation succeeded; otherwise
+ * down. Requests submitted while it is down wait in the tree's queue, not
+ * in a dead connection; a request in flight when the connection broke is
+ * queued again and replayed once the tree is up (SMB2_FLAGS_REPLAY_OPERATION
+ * on 3.x). Under the `soft` policy a waiting request fails with EIO
+ * (STATUS_UNEXPECTED_NETWORK_ERROR) when its timeout passes; under `hard`
+ * it waits until the server is back or it is cancelled.
+ *
+ * File ids in requests are those the caller got from CREATE; for a durable
+ * handle reclaimed after a reconnect (handle.c) the tree writes the new
+ * file id into each request as it is sent, so callers never see a change.
+ *
+ * Ownership: a tree holds a reference to its session; the pool and sf_fs
+ * hold references to the tree. */
+#ifndef SF_NET_TREE_H
+#define SF_NET_TREE_H
+
+#include "net/session.h"
+#include "proto/lease.h"
+#include "proto/smb2.h"
+
+/* What reconnects did, for -d and tests. */
+struct sf_resilience_stats {
+	uint64_t reconnects;        /* connections re-established */
+	uint64_t replays;           /* requests sent again after a loss */
+	uint64_t handles_reclaimed; /* durable handles reopened (DH2C/DHnC) */
+	uint64_t handles_lost;      /* handles that could not be */
+	uint64_t timeouts;          /* requests failed while waiting (soft) */
+};
+
+struct sf_tree_policy {
+	bool hard;           /* wait for the server without bound */
+	unsigned timeout_ms; /* soft: how long a request may wait in all */
+};
+
+typedef void (*sf_tree_fn)(sf_tree *t, uint32_t status, const char *why, void *user);
+
+/* Connect to "share" on the session's server. */
+void sf_tree_connect(sf_session *s, const char *share, sf_tree_fn done, void *user);
+void sf_tree_unref(sf_tree *t);
+sf_tree *sf_tree_ref(sf_tree *t);
+uint32_t sf_tree_id(const sf_tree *t);
+sf_session *sf_tree_session(const sf_tree *t);
+uint8_t sf_tree_share_type(const sf_tree *t);
+uint32_t sf_tree_share_flags(const sf_tree *t);
+uint32_t sf_tree_capabilities(const sf_tree *t);
+uint32_t sf_tree_maximal_access(const sf_tree *t);
+const char *sf_tree_share(const sf_tree *t);
+bool sf_tree_up(const sf_tree *t);
+void sf_tree_set_policy(sf_tree *t, const struct sf_tree_policy *p);
+/* Counters shared with the pool that owns the tree. */
+void sf_tree_set_stats(sf_tree *t, struct sf_resilience_stats *st);
+struct sf_resilience_stats *sf_tree_stats(const sf_tree *t);
+
+/* Submit one request or a related compound on this tree: session and
+ * tree ids are filled in at sending time. Returns an opaque handle for
+ * sf_tree_cancel (never a message id). Each spec's done runs exactly
+ * once, never inside this call. */
+sf_req_handle sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n);
+/* Cancel: a waiting request completes with STATUS_CANCELLED; one in
+ * flight gets an SMB2 CANCEL. */
+void sf_tree_cancel(sf_tree *t, sf_req_handle h);
+/* Requests waiting or in flight. */
+unsigned sf_tree_outstanding(const sf_tree *t);
+
+void sf_tree_disconnect(sf_tree *t, sf_rsp_fn done, void *user);
+
+/* ---- open handles (handle.c) ------------------------------------------ */
+
+/* What is needed to reopen a handle after a reconnect (MS-SMB2 3.2.4.4). */
+struct sf_open_info {
+	struct smb2_fileid fid; /* as CREATE returned it; callers keep using it */
+	const uint8_t *path;    /* UTF-16LE, as sent (copied) */
+	size_t path_len;
+	uint32_t access, share, options, attributes;
+	uint8_t create_guid[16];
+	bool durable;    /* the server granted DH2Q/DHnQ */
+	bool v2;         /* DH2 (3.x), else DHn (2.1) */
+	bool persistent; /* on a continuously available share */
+	bool has_lease;
+	struct smb2_lease lease;
+};
+void sf_tree_handle_opened(sf_tree *t, const struct sf_open_info *o);
+void sf_tree_handle_closed(sf_tree *t, struct smb2_fileid fid);
+/* A lease or oplock break from the server: acknowledged on this tree when
+ * the lease is one of its handles' (or force). true when handled. */
+bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force);
+
+/* ---- for the pool (the reconnect driver) ------------------------------ */
+
+/* The connection broke: stop sending; in-flight requests come back. */
+void sf_tree_mark_down(sf_tree *t);
+/* TREE_CONNECT again on the session's (re-authenticated) connection,
+ * then reclaim durable handles; done() with 0 when the tree is up again. */
+void sf_tree_reconnect(sf_tree *t, sf_tree_fn done, void *user);
+/* Who re-authenticates when a request finds its session expired. */
+void sf_tree_on_expired(sf_tree *t, void (*fn)(sf_tree *t, void *user), void *user);
+/* Fail everything waiting (unmount, or the server is given up on). */
+void sf_tree_fail_all(sf_tree *t, uint32_t status);
+
+#endif
