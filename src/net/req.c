@@ -73,6 +73,10 @@ struct sf_treq *treq_new(sf_tree *t, const struct sf_req_spec *specs, size_t n)
 		p->q = q;
 		p->i = i;
 		p->fid_off = smb2_req_fileid_offset(specs[i].command);
+		/* A lease break acknowledgment (36 bytes) carries a LeaseKey
+		 * where an oplock break acknowledgment has the FileId. */
+		if (specs[i].command == SMB2_OPLOCK_BREAK && specs[i].body_len != 24)
+			p->fid_off = -1;
 		if (p->fid_off >= 0 && (size_t)p->fid_off + 16 <= specs[i].body_len)
 			memcpy(p->orig_fid, specs[i].body + p->fid_off, 16);
 		else
