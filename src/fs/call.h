@@ -6,7 +6,8 @@
 
 #include "fs/fs.h"
 #include "net/conn.h"
-#include "proto/create.h"
+#include "proto/fscc.h"
+#include "proto/smb2.h"
 
 struct sf_fs {
 	sf_tree *tree;

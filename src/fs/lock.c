@@ -14,7 +14,7 @@
 #include "fs/call.h"
 #include "fs/later.h"
 
-#include "proto/create.h"
+#include "proto/lock.h"
 #include "proto/ntstatus.h"
 
 #include <errno.h>

@@ -6,10 +6,14 @@
 #include "fs/call.h"
 #include "fs/later.h"
 
+#include "proto/create.h"
 #include "proto/ea.h"
+#include "proto/fscc.h"
+#include "proto/info.h"
+#include "proto/io.h"
+#include "proto/ioctl.h"
 #include "proto/ntstatus.h"
 #include "proto/ranges.h"
-#include "proto/query.h"
 #include "util/bytes.h"
 #include "util/utf16.h"
 

@@ -7,8 +7,11 @@
 #include "fs/later.h"
 #include "fs/linktarget.h"
 
+#include "proto/create.h"
+#include "proto/fscc.h"
+#include "proto/info.h"
+#include "proto/ioctl.h"
 #include "proto/ntstatus.h"
-#include "proto/query.h"
 #include "proto/reparse.h"
 #include "proto/validate.h"
 #include "util/utf16.h"

@@ -5,7 +5,7 @@
 #include "net/tree_int.h"
 
 #include "proto/ntstatus.h"
-#include "proto/query.h"
+#include "proto/ioctl.h"
 #include "proto/session.h"
 #include "proto/smb2.h"
 #include "util/bytes.h"

@@ -1,25 +1,11 @@
-/* create.c - CREATE (2.2.13, 2.2.14) with create contexts, and the
- * CLOSE / FLUSH / READ / WRITE codecs (2.2.15 - 2.2.22). */
+/* create.c - CREATE with create contexts and CLOSE (MS-SMB2 2.2.13 - 2.2.16). */
 #include "proto/create.h"
 
+#include "proto/wire.h"
 #include "util/bytes.h"
 
 #include <errno.h>
 #include <string.h>
-
-static void put_fid(struct sf_wr *w, struct smb2_fileid f)
-{
-	sf_wr_u64(w, f.persistent);
-	sf_wr_u64(w, f.volatile_);
-}
-
-static struct smb2_fileid get_fid(struct sf_rd *r)
-{
-	struct smb2_fileid f;
-	f.persistent = sf_rd_u64(r);
-	f.volatile_ = sf_rd_u64(r);
-	return f;
-}
 
 static void get_times(struct sf_rd *r, struct smb2_file_times *t, bool attrs_last)
 {
@@ -170,113 +156,4 @@ int smb2_close_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_close_rsp 
 	sf_rd_skip(&r, 4);
 	get_times(&r, &o->t, true);
 	return sf_rd_ok(&r) ? 0 : -EPROTO;
-}
-
-uint8_t *smb2_flush_req_encode(struct smb2_fileid fid, size_t *len)
-{
-	struct sf_wr w;
-	sf_wr_init_grow(&w, 24);
-	sf_wr_u16(&w, 24);
-	sf_wr_u16(&w, 0);
-	sf_wr_u32(&w, 0);
-	put_fid(&w, fid);
-	return sf_wr_steal(&w, len);
-}
-
-uint8_t *smb2_read_req_encode(struct smb2_fileid fid, uint64_t offset, uint32_t length, size_t *len)
-{
-	struct sf_wr w;
-	sf_wr_init_grow(&w, 49);
-	sf_wr_u16(&w, 49);
-	sf_wr_u8(&w, 0x50); /* Padding: put the data at offset 0x50 */
-	sf_wr_u8(&w, 0);    /* Flags */
-	sf_wr_u32(&w, length);
-	sf_wr_u64(&w, offset);
-	put_fid(&w, fid);
-	sf_wr_u32(&w, 0); /* MinimumCount */
-	sf_wr_u32(&w, 0); /* Channel */
-	sf_wr_u32(&w, 0); /* RemainingBytes */
-	sf_wr_u16(&w, 0); /* ReadChannelInfoOffset */
-	sf_wr_u16(&w, 0);
-	sf_wr_u8(&w, 0); /* Buffer: one byte, as the spec requires */
-	return sf_wr_steal(&w, len);
-}
-
-int smb2_read_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_read_rsp *o)
-{
-	struct sf_rd r;
-	sf_rd_init(&r, pdu, len);
-	sf_rd_seek(&r, SMB2_HDR_LEN);
-	if (sf_rd_u16(&r) != 17)
-		return -EPROTO;
-	uint8_t off = sf_rd_u8(&r);
-	sf_rd_skip(&r, 1);
-	uint32_t n = sf_rd_u32(&r);
-	o->remaining = sf_rd_u32(&r);
-	if (!sf_rd_ok(&r))
-		return -EPROTO;
-	o->data = NULL;
-	o->data_len = n;
-	if (n) {
-		if (!sf_span_ok_from(SMB2_HDR_LEN + 16, off, n, len))
-			return -EPROTO;
-		o->data = pdu + off;
-	}
-	return 0;
-}
-
-uint8_t *smb2_write_req_encode(struct smb2_fileid fid, uint64_t offset, const void *data,
-                               size_t data_len, size_t *len)
-{
-	struct sf_wr w;
-	sf_wr_init_grow(&w, 48 + data_len);
-	sf_wr_u16(&w, 49);
-	sf_wr_u16(&w, SMB2_HDR_LEN + 48); /* DataOffset */
-	sf_wr_u32(&w, (uint32_t)data_len);
-	sf_wr_u64(&w, offset);
-	put_fid(&w, fid);
-	sf_wr_u32(&w, 0); /* Channel */
-	sf_wr_u32(&w, 0); /* RemainingBytes */
-	sf_wr_u16(&w, 0);
-	sf_wr_u16(&w, 0);
-	sf_wr_u32(&w, 0); /* Flags */
-	if (data_len)
-		sf_wr_bytes(&w, data, data_len);
-	else
-		sf_wr_u8(&w, 0);
-	if (data_len > UINT32_MAX)
-		w.err = true;
-	return sf_wr_steal(&w, len);
-}
-
-int smb2_write_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_write_rsp *o)
-{
-	struct sf_rd r;
-	sf_rd_init(&r, pdu, len);
-	sf_rd_seek(&r, SMB2_HDR_LEN);
-	if (sf_rd_u16(&r) != 17)
-		return -EPROTO;
-	sf_rd_skip(&r, 2);
-	o->count = sf_rd_u32(&r);
-	return sf_rd_ok(&r) ? 0 : -EPROTO;
-}
-
-uint8_t *smb2_lock_req_encode(struct smb2_fileid fid, const struct smb2_lock_element *locks,
-                              size_t n, size_t *len)
-{
-	struct sf_wr w;
-	sf_wr_init_grow(&w, 24 + 24 * n);
-	sf_wr_u16(&w, 48); /* StructureSize */
-	sf_wr_u16(&w, (uint16_t)n);
-	sf_wr_u32(&w, 0); /* LockSequenceNumber/Index: no resilient handles */
-	put_fid(&w, fid);
-	for (size_t i = 0; i < n; i++) {
-		sf_wr_u64(&w, locks[i].offset);
-		sf_wr_u64(&w, locks[i].length);
-		sf_wr_u32(&w, locks[i].flags);
-		sf_wr_u32(&w, 0);
-	}
-	if (n == 0 || n > 0xFFFF)
-		w.err = true;
-	return sf_wr_steal(&w, len);
 }

@@ -1,7 +1,8 @@
-/* create.h - CREATE and CLOSE/FLUSH/READ/WRITE (MS-SMB2 2.2.13 - 2.2.22). */
+/* create.h - CREATE with create contexts and CLOSE (MS-SMB2 2.2.13 - 2.2.16). */
 #ifndef SF_PROTO_CREATE_H
 #define SF_PROTO_CREATE_H
 
+#include "proto/fscc.h"
 #include "proto/smb2.h"
 
 #include <stdbool.h>
@@ -43,15 +44,6 @@
 #define FILE_NON_DIRECTORY_FILE 0x00000040u
 #define FILE_DELETE_ON_CLOSE    0x00001000u
 #define FILE_OPEN_REPARSE_POINT 0x00200000u
-/* File attributes (MS-FSCC 2.6). */
-#define FILE_ATTRIBUTE_READONLY      0x00000001u
-#define FILE_ATTRIBUTE_HIDDEN        0x00000002u
-#define FILE_ATTRIBUTE_SYSTEM        0x00000004u
-#define FILE_ATTRIBUTE_DIRECTORY     0x00000010u
-#define FILE_ATTRIBUTE_ARCHIVE       0x00000020u
-#define FILE_ATTRIBUTE_NORMAL        0x00000080u
-#define FILE_ATTRIBUTE_SPARSE_FILE   0x00000200u
-#define FILE_ATTRIBUTE_REPARSE_POINT 0x00000400u
 /* OplockLevel / ImpersonationLevel. */
 #define SMB2_OPLOCK_LEVEL_NONE           0x00
 #define SMB2_OPLOCK_LEVEL_LEASE          0xFF
@@ -80,14 +72,6 @@ struct smb2_create_req {
 };
 uint8_t *smb2_create_req_encode(const struct smb2_create_req *r, size_t *len);
 
-/* The times and sizes CREATE, CLOSE(POSTQUERY) and the network-open info
- * class share. */
-struct smb2_file_times {
-	uint64_t creation, last_access, last_write, change; /* FILETIME */
-	uint64_t allocation_size, end_of_file;
-	uint32_t attributes;
-};
-
 #define SMB2_MAX_CREATE_CTX 16
 struct smb2_create_rsp {
 	uint8_t oplock_level;
@@ -112,36 +96,5 @@ struct smb2_close_rsp {
 	struct smb2_file_times t;
 };
 int smb2_close_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_close_rsp *out);
-
-uint8_t *smb2_flush_req_encode(struct smb2_fileid fid, size_t *len);
-
-/* LOCK (2.2.26, 2.2.26.1). Flags per element. */
-#define SMB2_LOCKFLAG_SHARED_LOCK      0x01u
-#define SMB2_LOCKFLAG_EXCLUSIVE_LOCK   0x02u
-#define SMB2_LOCKFLAG_UNLOCK           0x04u
-#define SMB2_LOCKFLAG_FAIL_IMMEDIATELY 0x10u
-struct smb2_lock_element {
-	uint64_t offset, length;
-	uint32_t flags;
-};
-uint8_t *smb2_lock_req_encode(struct smb2_fileid fid, const struct smb2_lock_element *locks,
-                              size_t n, size_t *len);
-
-uint8_t *smb2_read_req_encode(struct smb2_fileid fid, uint64_t offset, uint32_t length,
-                              size_t *len);
-struct smb2_read_rsp {
-	const uint8_t *data; /* into the PDU */
-	size_t data_len;
-	uint32_t remaining;
-};
-int smb2_read_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_read_rsp *out);
-
-/* The data follows the 48-byte fixed part directly (DataOffset 0x70). */
-uint8_t *smb2_write_req_encode(struct smb2_fileid fid, uint64_t offset, const void *data,
-                               size_t data_len, size_t *len);
-struct smb2_write_rsp {
-	uint32_t count;
-};
-int smb2_write_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_write_rsp *out);
 
 #endif

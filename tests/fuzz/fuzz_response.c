@@ -4,11 +4,15 @@
  * create contexts and their lease / durable handle data, lease and oplock
  * breaks, IOCTL payloads, error data). */
 #include "proto/create.h"
+#include "proto/dir.h"
 #include "proto/durable.h"
 #include "proto/ea.h"
+#include "proto/fscc.h"
+#include "proto/info.h"
+#include "proto/io.h"
+#include "proto/ioctl.h"
 #include "proto/lease.h"
 #include "proto/ntstatus.h"
-#include "proto/query.h"
 #include "proto/reparse.h"
 #include "proto/session.h"
 #include "proto/smb2.h"

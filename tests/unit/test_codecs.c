@@ -3,14 +3,18 @@
  * out field by field from MS-SMB2 / MS-FSCC otherwise, and malformed
  * variants of each. */
 #include "proto/create.h"
+#include "proto/dir.h"
+#include "proto/fscc.h"
+#include "proto/info.h"
+#include "proto/io.h"
+#include "proto/ioctl.h"
 #include "proto/negotiate.h"
 #include "proto/ntstatus.h"
-#include "proto/query.h"
+#include "proto/ranges.h"
 #include "proto/session.h"
 #include "proto/smb2.h"
 #include "proto/tree.h"
 #include "proto/validate.h"
-#include "proto/ranges.h"
 #include "util/bytes.h"
 #include "vectors.h"
 

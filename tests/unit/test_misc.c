@@ -3,9 +3,14 @@
  * encoder put the FileId, and where the spec's field table (2.2.15 -
  * 2.2.39) puts it. */
 #include "proto/create.h"
+#include "proto/dir.h"
+#include "proto/fscc.h"
+#include "proto/info.h"
+#include "proto/io.h"
+#include "proto/ioctl.h"
 #include "proto/lease.h"
+#include "proto/lock.h"
 #include "proto/misc.h"
-#include "proto/query.h"
 #include "proto/smb2.h"
 #include "util/bytes.h"
 #include "vectors.h"
