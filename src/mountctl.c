@@ -301,11 +301,15 @@ static void teardown(struct mount_state *m)
 		if (m->debug)
 			fprintf(stderr,
 			        "smbfuse: resilience: reconnects=%" G_GUINT64_FORMAT
-			        " replays=%" G_GUINT64_FORMAT " handles_reclaimed=%" G_GUINT64_FORMAT
-			        " handles_lost=%" G_GUINT64_FORMAT " timeouts=%" G_GUINT64_FORMAT "\n",
-			        rs->reconnects, rs->replays, rs->handles_reclaimed, rs->handles_lost,
-			        rs->timeouts);
+			        " replays=%" G_GUINT64_FORMAT
+			        " handles_reclaimed=%" G_GUINT64_FORMAT
+			        " handles_lost=%" G_GUINT64_FORMAT " timeouts=%" G_GUINT64_FORMAT
+			        "\n",
+			        rs->reconnects, rs->replays, rs->handles_reclaimed,
+			        rs->handles_lost, rs->timeouts);
 	}
+	if (m->ctx.fs)
+		sf_fs_close_all(m->ctx.fs);
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
 		; /* deferred completions of the failed requests */

@@ -421,7 +421,8 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	 * needs a handle lease or a batch oplock, MS-SMB2 3.3.5.9.10), so that
 	 * they can be reclaimed after a reconnect: DH2Q with a CreateGuid on
 	 * 3.x (which also makes a replayed CREATE recognisable), DHnQ on 2.1. */
-	const struct sf_negotiated *n = sf_conn_negotiated(sf_session_conn(sf_tree_session(fs->tree)));
+	const struct sf_negotiated *n =
+	        sf_conn_negotiated(sf_session_conn(sf_tree_session(fs->tree)));
 	op->want_durable = !fs->cfg.nolease && !(options & FILE_DIRECTORY_FILE) &&
 	                   n->dialect >= SMB2_DIALECT_0210 &&
 	                   (n->capabilities & SMB2_GLOBAL_CAP_LEASING);
@@ -440,8 +441,8 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 		nctx++;
 		memcpy(ctx[nctx].name, op->v2 ? "DH2Q" : "DHnQ", 4);
 		ctx[nctx].data = dq;
-		ctx[nctx].data_len = op->v2 ? smb2_dh2q_encode(dq, 0, 0, op->create_guid)
-		                            : smb2_dhnq_encode(dq);
+		ctx[nctx].data_len =
+		        op->v2 ? smb2_dh2q_encode(dq, 0, 0, op->create_guid) : smb2_dhnq_encode(dq);
 		nctx++;
 	}
 	struct smb2_create_req q = {
@@ -498,6 +499,14 @@ void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 	op->cb = cb, op->user = user, op->fid = h->fid;
 	g_hash_table_remove(fs->handles, h); /* frees it */
 	call_run(call_new(fs, close_done, NULL, op), &s, 1);
+}
+
+void sf_fs_close_all(sf_fs *fs)
+{
+	GList *all = g_hash_table_get_keys(fs->handles);
+	for (GList *l = all; l; l = l->next)
+		sf_fs_close(fs, l->data, NULL, NULL);
+	g_list_free(all);
 }
 
 void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)

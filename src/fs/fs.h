@@ -68,6 +68,9 @@ void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user
  * O_TRUNC, O_DIRECTORY. */
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user);
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* Unmount: CLOSE every handle the kernel never released (a durable handle
+ * left open would outlive the session on the server). */
+void sf_fs_close_all(sf_fs *fs);
 /* READ: a read at or past the end of the file is 0 bytes, not an error. */
 void sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size, sf_fs_data_fn cb,
                 void *user);

@@ -276,8 +276,9 @@ static gboolean req_timeout(gpointer p)
 	struct req *r = p;
 	sf_conn *c = r->c;
 	timer_fired(r);
-	conn_fatal(c, STATUS_IO_TIMEOUT, "%s: no answer to %s (mid %" G_GUINT64_FORMAT ") within %u s",
-	           c->peer, smb2_command_name(r->command), r->mid, c->opts.timeout_ms / 1000);
+	conn_fatal(c, STATUS_IO_TIMEOUT,
+	           "%s: %s (mid %" G_GUINT64_FORMAT ") timed out: no answer within %u ms", c->peer,
+	           smb2_command_name(r->command), r->mid, c->opts.timeout_ms);
 	return G_SOURCE_REMOVE;
 }
 
@@ -630,11 +631,13 @@ static gboolean sec_seals(gpointer key, gpointer value, gpointer user)
 }
 
 /* Unsolicited oplock / lease break (3.2.5.19). MS-SMB2 3.2.5.1.3 lets it
- * come unsigned (MessageId all ones), so on a signing session it can only
- * be trusted this far: its consumer may drop cached state or acknowledge,
- * which the server refuses for a break it did not send. What can be
- * checked is: a signed break verifies, and on a connection with an
- * encrypted session it comes encrypted (3.3.4.6/3.3.4.7). */
+ * come unsigned (MessageId all ones), and Samba sends lease breaks with
+ * SessionId 0 in the clear even on an encrypted connection (no session,
+ * no key), so it can only be trusted this far: its consumer acknowledges
+ * it, which the server refuses for a break it did not send, and drops
+ * nothing it relies on. What can be checked is: a signed break verifies,
+ * and an oplock break (which names a session's open) on a connection with
+ * an encrypted session comes encrypted (3.3.4.6). */
 static void handle_break(sf_conn *c, const struct smb2_hdr *h, const uint8_t *pdu, size_t len,
                          const struct frame_sec *fs)
 {
@@ -642,8 +645,9 @@ static void handle_break(sf_conn *c, const struct smb2_hdr *h, const uint8_t *pd
 		g_debug("%s: unsolicited %s dropped", c->peer, smb2_command_name(h->command));
 		return;
 	}
-	if (!fs->encrypted && g_hash_table_find(c->sec, sec_seals, NULL)) {
-		security_failure(c, h, "came unencrypted on an encrypted connection");
+	bool lease_break = len >= SMB2_HDR_LEN + 2 && sf_le16(pdu + SMB2_HDR_LEN) == 44;
+	if (!fs->encrypted && !lease_break && g_hash_table_find(c->sec, sec_seals, NULL)) {
+		g_debug("%s: unencrypted oplock break on an encrypted connection dropped", c->peer);
 		return;
 	}
 	if (!fs->encrypted && (h->flags & SMB2_FLAGS_SIGNED)) {
@@ -1169,7 +1173,8 @@ static void negotiate_done(void *user, uint32_t status, const uint8_t *pdu, size
 	if (c->prev_dialect && r.dialect != c->prev_dialect) {
 		conn_fatal(c, STATUS_ACCESS_DENIED,
 		           "%s chose SMB %s on reconnect where the mount uses SMB %s: refused",
-		           c->peer, smb2_dialect_name(r.dialect), smb2_dialect_name(c->prev_dialect));
+		           c->peer, smb2_dialect_name(r.dialect),
+		           smb2_dialect_name(c->prev_dialect));
 		return;
 	}
 	/* Server-chosen sizes size our work: below 64 KiB (0 included) they

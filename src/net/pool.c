@@ -272,8 +272,8 @@ static void tree_connected(sf_tree *t, uint32_t status, const char *why, void *u
 	if (status) {
 		if (!why && status == STATUS_BAD_NETWORK_NAME)
 			why = "STATUS_BAD_NETWORK_NAME (no such share)";
-		msg = g_strdup_printf("tree connect to \\\\%s\\%s: %s", s->o.conn.host,
-		                      w->share, why ? why : sf_ntstatus_name(status));
+		msg = g_strdup_printf("tree connect to \\\\%s\\%s: %s", s->o.conn.host, w->share,
+		                      why ? why : sf_ntstatus_name(status));
 	}
 	w->done(t, status, msg, w->user);
 	g_free(msg);
@@ -303,7 +303,8 @@ static void first_session(sf_session *ss, uint32_t status, const char *why, void
 	struct server *s = user;
 	if (status) {
 		const struct sf_creds *c = s->o.session.creds;
-		const char *hint = status == STATUS_LOGON_FAILURE ? " (wrong password or unknown user)"
+		const char *hint = status == STATUS_LOGON_FAILURE
+		                           ? " (wrong password or unknown user)"
 		                   : status == STATUS_ACCOUNT_DISABLED ? " (account disabled)"
 		                                                       : "";
 		char *msg = why ? g_strdup_printf("session setup for user '%s': %s",

@@ -361,4 +361,3 @@ void sf_session_logoff(sf_session *s, sf_rsp_fn done, void *user)
 	};
 	sf_conn_submit(s->conn, &spec, 1);
 }
-

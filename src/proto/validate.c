@@ -61,8 +61,8 @@ int smb2_rsp_validate(const struct smb2_hdr *h, const uint8_t *pdu, size_t len)
 		return -EPROTO;
 	uint16_t got = sf_le16(pdu + SMB2_HDR_LEN);
 	uint16_t want = rsp_size[h->command];
-	if (h->command == SMB2_OPLOCK_BREAK && got == 44)
-		want = 44; /* lease break notification / response */
+	if (h->command == SMB2_OPLOCK_BREAK && (got == 44 || got == 36))
+		want = got; /* lease break notification (44) / acknowledgment response (36) */
 	if (!smb2_status_has_body(h->command, h->status)) {
 		/* An IOCTL or IOCTL-like failure may still carry the full body. */
 		if (got == want && h->command == SMB2_IOCTL)

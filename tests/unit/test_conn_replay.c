@@ -2,8 +2,8 @@
  * a real loopback socket: interim STATUS_PENDING, compound requests and
  * responses, multi-credit charges, an unsolicited oplock break, CANCEL,
  * a request without an answer that breaks the connection and a reconnect
- * under a new generation, a malformed PDU that drops the connection, and exactly-once completion throughout. The NEGOTIATE answer
- * is the published SMB 3.1.1 response (spec-map 2.2.1). */
+ * under a new generation, a malformed PDU that drops the connection, and exactly-once completion
+ * throughout. The NEGOTIATE answer is the published SMB 3.1.1 response (spec-map 2.2.1). */
 #include "crypto/sign.h"
 #include "net/conn.h"
 #include "proto/ntstatus.h"

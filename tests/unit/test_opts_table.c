@@ -37,8 +37,8 @@ static char *describe(const struct sf_config *c)
 	        c->gid, c->file_mode, c->dir_mode, c->ro, c->cache, c->actimeo, c->acregmax,
 	        c->acdirmax, c->rsize, c->wsize, c->mfsymlinks, c->mapposix, c->nobrl, c->serverino,
 	        c->allow_other, c->default_permissions, c->noperm, c->mount_flags->str,
-	        c->foreground, c->debug, c->debug_list, c->timeout_s, c->prefix,
-	        c->echo_interval_s, c->hard, c->nolease);
+	        c->foreground, c->debug, c->debug_list, c->timeout_s, c->prefix, c->echo_interval_s,
+	        c->hard, c->nolease);
 }
 
 /* Parse a full command line with these -o options; NULL on error. */
