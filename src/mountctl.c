@@ -303,10 +303,11 @@ static void teardown(struct mount_state *m)
 			        "smbfuse: resilience: reconnects=%" G_GUINT64_FORMAT
 			        " replays=%" G_GUINT64_FORMAT
 			        " handles_reclaimed=%" G_GUINT64_FORMAT
-			        " handles_lost=%" G_GUINT64_FORMAT " timeouts=%" G_GUINT64_FORMAT
+			        " handles_lost=%" G_GUINT64_FORMAT
+			        " handles_reopened=%" G_GUINT64_FORMAT " timeouts=%" G_GUINT64_FORMAT
 			        "\n",
 			        rs->reconnects, rs->replays, rs->handles_reclaimed,
-			        rs->handles_lost, rs->timeouts);
+			        rs->handles_lost, rs->handles_reopened, rs->timeouts);
 	}
 	if (m->ctx.fs)
 		sf_fs_close_all(m->ctx.fs);

@@ -370,6 +370,14 @@ static void open_done(struct call *c)
 				oi.lease.epoch = l.epoch;
 			}
 		}
+		oi.change_time = cr.t.change;
+		size_t qlen;
+		const uint8_t *qpdu = call_pdu(c, 1, &qlen);
+		struct smb2_query_info_rsp qr;
+		struct smb2_all_info ai;
+		if (!c->st[1] && qpdu && smb2_query_info_rsp_decode(qpdu, qlen, &qr) == 0 &&
+		    smb2_all_info_decode(qr.buf, qr.buf_len, &ai) == 0)
+			oi.file_id = ai.file_id;
 		sf_tree_handle_opened(c->fs->tree, &oi);
 		if (c->st[1] || all_info_stat(c, 1, &st) != 0)
 			to_stat(c->fs, &cr.t, 0, 1, &st);

@@ -91,6 +91,9 @@ static void run_next(struct sf_fs_lockop *o);
 
 static void finish(struct sf_fs_lockop *o, int err)
 {
+	/* The tree must know whether a handle holds locks: one that does is
+	 * never silently reopened without them after a reconnect. */
+	sf_tree_handle_locks(o->fs->tree, o->h->fid, o->h->locks ? o->h->locks->len : 0);
 	sf_fs_err_fn cb = o->cb;
 	void *user = o->user;
 	g_array_unref(o->steps);

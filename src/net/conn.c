@@ -106,6 +106,7 @@ struct sf_conn {
 
 	struct sf_negotiated neg;
 	uint16_t prev_dialect; /* before a reconnect: the new one must be the same */
+	uint8_t client_guid[16];
 	GSource *echo_timer;
 	bool echo_pending, rx_since_tick;
 	unsigned echo_missed;
@@ -1255,7 +1256,9 @@ static void start_negotiate(sf_conn *c)
 	                  (c->opts.require_signing ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0);
 	q.capabilities = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING |
 	                 SMB2_GLOBAL_CAP_ENCRYPTION;
-	sf_random(q.client_guid, 16);
+	/* One ClientGuid for the connection's whole life: a durable handle is
+	 * reclaimed only by the client that opened it (3.3.5.9.12). */
+	memcpy(q.client_guid, c->client_guid, 16);
 	sf_random(q.salt, 32);
 	if (c->opts.cipher_pref[0]) {
 		for (size_t i = 0; i < 4 && c->opts.cipher_pref[i]; i++)
@@ -1334,6 +1337,7 @@ sf_conn *sf_conn_new(const struct sf_conn_opts *opts, GMainContext *ctx, sf_conn
 	c->ready_user = user;
 	c->generation = 1;
 	c->frame_max = 1u << 20;
+	sf_random(c->client_guid, 16);
 	c->client = g_socket_client_new();
 	g_socket_client_set_timeout(c->client, (c->opts.timeout_ms + 999) / 1000);
 	start_connect(c);

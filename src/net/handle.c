@@ -19,8 +19,11 @@
 
 #include "net/tree_int.h"
 
+#include "crypto/prim.h"
 #include "proto/create.h"
 #include "proto/durable.h"
+#include "proto/fscc.h"
+#include "proto/info.h"
 #include "proto/ntstatus.h"
 #include "util/bytes.h"
 
@@ -34,6 +37,8 @@ struct dhandle {
 	uint8_t create_guid[16];
 	bool durable, v2, persistent, has_lease, lost;
 	struct smb2_lease lease;
+	uint64_t file_id, change_time;
+	unsigned locks;
 };
 
 struct sf_handles {
@@ -98,6 +103,8 @@ void sf_tree_handle_opened(sf_tree *t, const struct sf_open_info *o)
 	d->durable = o->durable, d->v2 = o->v2, d->persistent = o->persistent;
 	d->has_lease = o->has_lease;
 	d->lease = o->lease;
+	d->file_id = o->file_id;
+	d->change_time = o->change_time;
 	g_hash_table_replace(t->handles->by_fid, d->orig, d);
 }
 
@@ -106,6 +113,15 @@ void sf_tree_handle_closed(sf_tree *t, struct smb2_fileid fid)
 	uint8_t b[16];
 	fid_bytes(fid, b);
 	g_hash_table_remove(t->handles->by_fid, b);
+}
+
+void sf_tree_handle_locks(sf_tree *t, struct smb2_fileid fid, unsigned n)
+{
+	uint8_t b[16];
+	fid_bytes(fid, b);
+	struct dhandle *d = g_hash_table_lookup(t->handles->by_fid, b);
+	if (d)
+		d->locks = n;
 }
 
 bool sf_handles_translate(sf_handles *h, uint8_t *fid)
@@ -191,7 +207,14 @@ struct reclaim {
 struct one {
 	struct reclaim *r;
 	uint8_t orig[16];
+	bool by_path; /* the second chance: CREATE + QUERY_INFO by path */
+	int left;
+	uint32_t st[2];
+	GBytes *pdu[2];
 };
+
+static void send_reclaim(struct reclaim *r, struct dhandle *d);
+static void send_reopen(struct reclaim *r, struct dhandle *d);
 
 static void reclaim_step_done(struct reclaim *r)
 {
@@ -209,47 +232,178 @@ static void lose(sf_tree *t, struct dhandle *d, const char *why)
 		return;
 	d->lost = true;
 	t->stats->handles_lost++;
-	g_warning("\\\\%s: an open file could not be reopened after the reconnect (%s); "
+	g_warning("\\%s: an open file could not be reopened after the reconnect (%s); "
 	          "its descriptor now fails with EIO",
 	          t->share, why);
 }
 
-static void reclaimed_one(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+/* A handle the server could not give back may be opened again by path,
+ * as the issue's rule and NFS clients do, when that cannot change what
+ * the application sees: the same file (IndexNumber), and for a handle
+ * that reads only, unchanged since it was opened. A handle holding
+ * byte-range locks never is: its locks would be gone without a word. */
+static bool may_reopen(const struct dhandle *d)
 {
-	struct one *o = user;
+	bool writes = d->access & (FILE_WRITE_DATA | FILE_APPEND_DATA);
+	return d->file_id && !d->locks && (writes || d->change_time);
+}
+
+static void reopen_close_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+{
+}
+
+static void one_finish(struct one *o)
+{
 	struct reclaim *r = o->r;
-	struct dhandle *d = g_hash_table_lookup(r->t->handles->by_fid, o->orig);
+	sf_tree *t = r->t;
+	struct dhandle *d = g_hash_table_lookup(t->handles->by_fid, o->orig);
+	gsize len = 0;
+	const uint8_t *pdu = o->pdu[0] ? g_bytes_get_data(o->pdu[0], &len) : NULL;
+	uint32_t status = o->st[0];
 	struct smb2_create_rsp cr;
-	if (d) { /* else closed meanwhile */
-		if (status == STATUS_SUCCESS && smb2_create_rsp_decode(pdu, len, &cr) == 0) {
-			fid_bytes(cr.fid, d->cur);
-			const struct smb2_create_ctx *lc = smb2_create_rsp_ctx(&cr, "RqLs");
-			struct smb2_lease l;
-			if (lc && smb2_lease_ctx_decode(lc->data, lc->data_len, &l) == 0)
-				d->lease.state = l.state;
-			r->t->stats->handles_reclaimed++;
-			g_debug("\\\\%s: durable handle reclaimed", r->t->share);
-		} else if (status != STATUS_CONNECTION_DISCONNECTED || pdu) {
-			/* (a reconnect that broke again is retried whole, later) */
-			lose(r->t, d, status ? sf_ntstatus_name(status) : "malformed answer");
+	bool ok = status == STATUS_SUCCESS && pdu && smb2_create_rsp_decode(pdu, len, &cr) == 0;
+	bool broken = status == STATUS_CONNECTION_DISCONNECTED && !pdu;
+	if (d && ok && o->by_path) {
+		/* The same file? Compare what the QUERY_INFO says. */
+		gsize qlen = 0;
+		const uint8_t *q = o->pdu[1] ? g_bytes_get_data(o->pdu[1], &qlen) : NULL;
+		struct smb2_query_info_rsp qr;
+		struct smb2_all_info ai;
+		bool writes = d->access & (FILE_WRITE_DATA | FILE_APPEND_DATA);
+		bool same = q && !o->st[1] && smb2_query_info_rsp_decode(q, qlen, &qr) == 0 &&
+		            smb2_all_info_decode(qr.buf, qr.buf_len, &ai) == 0 &&
+		            ai.file_id == d->file_id && (writes || ai.t.change == d->change_time);
+		if (!same) {
+			uint8_t body[24];
+			size_t blen;
+			uint8_t *cb = smb2_close_req_encode(cr.fid, 0, &blen);
+			memcpy(body, cb, MIN(blen, sizeof body));
+			g_free(cb);
+			struct sf_req_spec s = {.command = SMB2_CLOSE,
+			                        .body = body,
+			                        .body_len = MIN(blen, sizeof body),
+			                        .session_id = sf_session_id(t->s),
+			                        .tree_id = t->id,
+			                        .flags = SF_REQ_CONTROL,
+			                        .done = reopen_close_done};
+			sf_conn_submit(sf_session_conn(t->s), &s, 1);
+			lose(t, d, "the file changed while the connection was down");
+			d = NULL;
 		}
 	}
+	if (d && ok) {
+		fid_bytes(cr.fid, d->cur);
+		const struct smb2_create_ctx *lc = smb2_create_rsp_ctx(&cr, "RqLs");
+		struct smb2_lease l;
+		if (lc && smb2_lease_ctx_decode(lc->data, lc->data_len, &l) == 0)
+			d->lease.state = l.state;
+		else if (o->by_path)
+			d->has_lease = false;
+		if (o->by_path) {
+			d->durable = smb2_create_rsp_ctx(&cr, d->v2 ? "DH2Q" : "DHnQ") != NULL;
+			t->stats->handles_reopened++;
+			g_message("\\%s: an open file was reopened by name after the reconnect "
+			          "(the server had lost its durable handle)",
+			          t->share);
+		} else {
+			t->stats->handles_reclaimed++;
+			g_debug("\\%s: durable handle reclaimed", t->share);
+		}
+	} else if (d && !broken) {
+		/* (a reconnect that broke again is retried whole, later) */
+		if (!o->by_path && may_reopen(d)) {
+			send_reopen(r, d);
+		} else {
+			lose(t, d, status ? sf_ntstatus_name(status) : "malformed answer");
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (o->pdu[i])
+			g_bytes_unref(o->pdu[i]);
 	g_free(o);
 	reclaim_step_done(r);
 }
 
-static void send_reclaim(struct reclaim *r, struct dhandle *d)
+struct slot {
+	struct one *o;
+	int i;
+};
+
+static void slot_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+{
+	struct slot *sl = user;
+	struct one *o = sl->o;
+	o->st[sl->i] = status;
+	o->pdu[sl->i] = pdu ? g_bytes_new(pdu, len) : NULL;
+	g_free(sl);
+	if (--o->left == 0)
+		one_finish(o);
+}
+
+/* Submit a CREATE (and for a reopen its QUERY_INFO) for d. */
+static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
+                          const struct smb2_create_ctx *ctx, size_t nctx, uint32_t disposition)
 {
 	sf_tree *t = r->t;
+	struct smb2_create_req q = {
+	        .oplock_level = d->has_lease ? SMB2_OPLOCK_LEVEL_LEASE : SMB2_OPLOCK_LEVEL_NONE,
+	        .desired_access = d->access,
+	        .file_attributes = d->attributes,
+	        .share_access = d->share,
+	        .disposition = disposition,
+	        .options = d->options,
+	        .name = d->path,
+	        .name_len = d->path_len,
+	        .ctxs = ctx,
+	        .ctx_count = nctx,
+	};
+	size_t blen, qlen;
+	uint8_t *body = smb2_create_req_encode(&q, &blen);
+	struct one *o = g_new0(struct one, 1);
+	o->r = r;
+	o->by_path = by_path;
+	memcpy(o->orig, d->orig, 16);
+	o->left = by_path ? 2 : 1;
+	r->left++;
+	struct sf_req_spec s[2] = {{.command = SMB2_CREATE,
+	                            .body = body,
+	                            .body_len = blen,
+	                            .session_id = sf_session_id(t->s),
+	                            .tree_id = t->id,
+	                            .expect_rsp = 512,
+	                            .done = slot_done}};
+	uint8_t *qbody = NULL;
+	if (by_path) {
+		qbody = smb2_query_info_req_encode(SMB2_FILEID_ANY, SMB2_0_INFO_FILE,
+		                                   FILE_ALL_INFORMATION, 4096, 0, &qlen);
+		s[1] = s[0];
+		s[1].command = SMB2_QUERY_INFO;
+		s[1].body = qbody;
+		s[1].body_len = qlen;
+		s[1].expect_rsp = 4096;
+	}
+	for (int i = 0; i < o->left; i++) {
+		struct slot *sl = g_new(struct slot, 1);
+		sl->o = o;
+		sl->i = i;
+		s[i].user = sl;
+	}
+	sf_conn_submit(sf_session_conn(t->s), s, (size_t)o->left);
+	g_free(body);
+	g_free(qbody);
+}
+
+static void send_reclaim(struct reclaim *r, struct dhandle *d)
+{
 	uint8_t dh[SMB2_DH2C_LEN], lease[SMB2_LEASE_CTX_V2_LEN];
 	struct smb2_create_ctx ctx[2];
 	size_t nctx = 0;
 	ctx[nctx].data = dh;
 	if (d->v2) {
 		memcpy(ctx[nctx].name, "DH2C", 4);
-		ctx[nctx].data_len =
-		        smb2_dh2c_encode(dh, fid_of(d->cur), d->create_guid,
-		                         d->persistent ? SMB2_DHANDLE_FLAG_PERSISTENT : 0);
+		ctx[nctx].data_len = smb2_dh2c_encode(dh, fid_of(d->cur), d->create_guid,
+		                                      d->persistent ? SMB2_DHANDLE_FLAG_PERSISTENT
+		                                                    : 0);
 	} else {
 		memcpy(ctx[nctx].name, "DHnC", 4);
 		ctx[nctx].data_len = smb2_dhnc_encode(dh, fid_of(d->cur));
@@ -261,34 +415,33 @@ static void send_reclaim(struct reclaim *r, struct dhandle *d)
 		ctx[nctx].data_len = smb2_lease_ctx_encode(&d->lease, lease);
 		nctx++;
 	}
-	struct smb2_create_req q = {
-	        .oplock_level = d->has_lease ? SMB2_OPLOCK_LEVEL_LEASE : SMB2_OPLOCK_LEVEL_NONE,
-	        .desired_access = d->access,
-	        .file_attributes = d->attributes,
-	        .share_access = d->share,
-	        .disposition = FILE_OPEN,
-	        .options = d->options,
-	        .name = d->path,
-	        .name_len = d->path_len,
-	        .ctxs = ctx,
-	        .ctx_count = nctx,
-	};
-	size_t blen;
-	uint8_t *body = smb2_create_req_encode(&q, &blen);
-	struct one *o = g_new0(struct one, 1);
-	o->r = r;
-	memcpy(o->orig, d->orig, 16);
-	r->left++;
-	struct sf_req_spec s = {.command = SMB2_CREATE,
-	                        .body = body,
-	                        .body_len = blen,
-	                        .session_id = sf_session_id(t->s),
-	                        .tree_id = t->id,
-	                        .expect_rsp = 512,
-	                        .done = reclaimed_one,
-	                        .user = o};
-	sf_conn_submit(sf_session_conn(t->s), &s, 1);
-	g_free(body);
+	submit_create(r, d, false, ctx, nctx, FILE_OPEN);
+}
+
+/* Open the same name again, durable again when the server allows. */
+static void send_reopen(struct reclaim *r, struct dhandle *d)
+{
+	uint8_t dh[SMB2_DH2Q_LEN], lease[SMB2_LEASE_CTX_V2_LEN];
+	struct smb2_create_ctx ctx[2];
+	size_t nctx = 0;
+	if (d->has_lease || d->durable) {
+		sf_random(d->create_guid, 16);
+		sf_random(d->lease.key, 16);
+		d->lease.state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+		d->lease.v2 = d->v2;
+		d->lease.epoch = 0;
+		d->has_lease = true;
+		memcpy(ctx[nctx].name, "RqLs", 4);
+		ctx[nctx].data = lease;
+		ctx[nctx].data_len = smb2_lease_ctx_encode(&d->lease, lease);
+		nctx++;
+		memcpy(ctx[nctx].name, d->v2 ? "DH2Q" : "DHnQ", 4);
+		ctx[nctx].data = dh;
+		ctx[nctx].data_len =
+		        d->v2 ? smb2_dh2q_encode(dh, 0, 0, d->create_guid) : smb2_dhnq_encode(dh);
+		nctx++;
+	}
+	submit_create(r, d, true, ctx, nctx, FILE_OPEN);
 }
 
 void sf_handles_reclaim(sf_tree *t, void (*done)(sf_tree *t, void *user), void *user)
@@ -305,11 +458,12 @@ void sf_handles_reclaim(sf_tree *t, void (*done)(sf_tree *t, void *user), void *
 		struct dhandle *d = v;
 		if (d->lost)
 			continue;
-		if (!d->durable) {
+		if (d->durable)
+			send_reclaim(r, d);
+		else if (may_reopen(d))
+			send_reopen(r, d);
+		else
 			lose(t, d, "the server did not make it durable");
-			continue;
-		}
-		send_reclaim(r, d);
 	}
 	reclaim_step_done(r);
 }

@@ -28,6 +28,7 @@ struct sf_resilience_stats {
 	uint64_t reconnects;        /* connections re-established */
 	uint64_t replays;           /* requests sent again after a loss */
 	uint64_t handles_reclaimed; /* durable handles reopened (DH2C/DHnC) */
+	uint64_t handles_reopened;  /* reopened by path instead (the same file) */
 	uint64_t handles_lost;      /* handles that could not be */
 	uint64_t timeouts;          /* requests failed while waiting (soft) */
 };
@@ -83,9 +84,15 @@ struct sf_open_info {
 	bool persistent; /* on a continuously available share */
 	bool has_lease;
 	struct smb2_lease lease;
+	/* For reopening by path when a reclaim is refused (a server whose
+	 * process died loses durable state): the file must be the same. */
+	uint64_t file_id;     /* IndexNumber; 0 = unknown (never reopened) */
+	uint64_t change_time; /* FILETIME at open */
 };
 void sf_tree_handle_opened(sf_tree *t, const struct sf_open_info *o);
 void sf_tree_handle_closed(sf_tree *t, struct smb2_fileid fid);
+/* How many byte-range locks the handle holds (lock.c keeps it told). */
+void sf_tree_handle_locks(sf_tree *t, struct smb2_fileid fid, unsigned n);
 /* A lease or oplock break from the server: acknowledged on this tree when
  * the lease is one of its handles' (or force). true when handled. */
 bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force);
