@@ -42,6 +42,11 @@ struct sf_fs_handle {
 	struct smb2_fileid fid;
 	bool dir;
 	GArray *locks; /* byte-range locks held through this handle (lock.c) */
+	/* LockSequence (MS-SMB2 2.2.26, 3.3.5.14): per index, the number of
+	 * the last LOCK that succeeded, so that the next one differs and a
+	 * replay of an applied LOCK is recognised by the server. */
+	uint8_t lock_seq[65];
+	uint32_t lock_seq_next;
 };
 
 typedef void (*sf_fs_err_fn)(void *user, int err);

@@ -16,6 +16,7 @@
 
 #include "proto/lock.h"
 #include "proto/ntstatus.h"
+#include "util/bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,7 @@ struct sf_fs_lockop {
 	struct held target;
 	bool unlock, wait;
 	sf_req_handle req; /* the request in flight, for cancel */
+	uint32_t seq_idx, seq_num; /* its LockSequence */
 	bool in_flight;
 	int fail_err; /* the target was refused: report this after restoring */
 	sf_fs_err_fn cb;
@@ -133,6 +135,8 @@ static void step_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 	}
 	if (!status && s->record)
 		g_array_append_val(locks_of(o->h), s->rec);
+	if (!status && o->seq_idx)
+		o->h->lock_seq[o->seq_idx] = (uint8_t)o->seq_num;
 	run_next(o);
 }
 
@@ -150,6 +154,18 @@ static void run_next(struct sf_fs_lockop *o)
 		spec.flags |= SF_REQ_NO_TIMEOUT; /* waits for the lock, however long */
 	spec.body = smb2_lock_req_encode(o->h->fid, &s->e, 1, &blen);
 	spec.body_len = blen;
+	/* A LockSequence the server has not stored for this index (2.0.2 has
+	 * no such field): a LOCK replayed after a reconnect, which the server
+	 * had already applied, is then answered with success instead of a
+	 * conflict with itself. */
+	o->seq_idx = 0;
+	if (sf_conn_negotiated(sf_session_conn(sf_tree_session(o->fs->tree)))->dialect >
+	    SMB2_DIALECT_0202) {
+		struct sf_fs_handle *h = o->h;
+		o->seq_idx = 1 + h->lock_seq_next++ % 64;
+		o->seq_num = (h->lock_seq[o->seq_idx] + 1u) & 15u;
+		sf_put_le32((uint8_t *)spec.body + 4, o->seq_idx << 4 | o->seq_num);
+	}
 	o->in_flight = true;
 	o->req = sf_tree_submit(o->fs->tree, &spec, 1);
 	g_free((void *)spec.body);
