@@ -92,7 +92,9 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		m->fuse_src = 0;
 		return G_SOURCE_REMOVE;
 	}
+	sf_fuse_dispatch_begin(&m->ctx);
 	fuse_session_process_buf(m->se, &m->buf);
+	sf_fuse_dispatch_end(&m->ctx);
 	if (fuse_session_exited(m->se)) {
 		g_main_loop_quit(m->loop);
 		m->fuse_src = 0;
@@ -304,8 +306,8 @@ static void teardown(struct mount_state *m)
 			        " replays=%" G_GUINT64_FORMAT
 			        " handles_reclaimed=%" G_GUINT64_FORMAT
 			        " handles_lost=%" G_GUINT64_FORMAT
-			        " handles_reopened=%" G_GUINT64_FORMAT " timeouts=%" G_GUINT64_FORMAT
-			        "\n",
+			        " handles_reopened=%" G_GUINT64_FORMAT
+			        " timeouts=%" G_GUINT64_FORMAT "\n",
 			        rs->reconnects, rs->replays, rs->handles_reclaimed,
 			        rs->handles_lost, rs->handles_reopened, rs->timeouts);
 	}

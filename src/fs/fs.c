@@ -86,6 +86,8 @@ int sf_fs_errno(uint32_t status)
 		return EIO;
 	case STATUS_OBJECT_NAME_INVALID:
 		return EINVAL;
+	case STATUS_CANCELLED: /* only ever asked for by an interrupt */
+		return EINTR;
 	default: {
 		int e = sf_ntstatus_to_errno(status);
 		return e > 0 ? e : EIO;
@@ -549,8 +551,8 @@ static void read_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 	g_free(r);
 }
 
-void sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size, sf_fs_data_fn cb,
-                void *user)
+sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size,
+                         sf_fs_data_fn cb, void *user)
 {
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(size, fs->max_read);
@@ -559,8 +561,19 @@ void sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size, sf
 	        .command = SMB2_READ, .expect_rsp = r->len, .done = read_done, .user = r};
 	s.body = smb2_read_req_encode(h->fid, off, (uint32_t)r->len, &blen);
 	s.body_len = blen;
-	sf_tree_submit(fs->tree, &s, 1);
+	sf_req_handle q = sf_tree_submit(fs->tree, &s, 1);
 	g_free((void *)s.body);
+	return q;
+}
+
+void sf_fs_set_group(sf_fs *fs, uint64_t group)
+{
+	sf_tree_set_group(fs->tree, group);
+}
+
+void sf_fs_cancel_group(sf_fs *fs, uint64_t group)
+{
+	sf_tree_cancel_group(fs->tree, group);
 }
 
 static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
@@ -577,8 +590,8 @@ static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t l
 	g_free(r);
 }
 
-void sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data, size_t len,
-                 sf_fs_count_fn cb, void *user)
+sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data,
+                          size_t len, sf_fs_count_fn cb, void *user)
 {
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(len, fs->max_write);
@@ -586,8 +599,9 @@ void sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *da
 	struct sf_req_spec s = {.command = SMB2_WRITE, .done = write_done, .user = r};
 	s.body = smb2_write_req_encode(h->fid, off, data, r->len, &blen);
 	s.body_len = blen;
-	sf_tree_submit(fs->tree, &s, 1);
+	sf_req_handle q = sf_tree_submit(fs->tree, &s, 1);
 	g_free((void *)s.body);
+	return q;
 }
 
 /* ---- directories -------------------------------------------------------- */

@@ -76,11 +76,17 @@ void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 /* Unmount: CLOSE every handle the kernel never released (a durable handle
  * left open would outlive the session on the server). */
 void sf_fs_close_all(sf_fs *fs);
-/* READ: a read at or past the end of the file is 0 bytes, not an error. */
-void sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size, sf_fs_data_fn cb,
-                void *user);
-void sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data, size_t len,
-                 sf_fs_count_fn cb, void *user);
+/* READ: a read at or past the end of the file is 0 bytes, not an error.
+ * Returns what sf_fs_cancel takes. */
+sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size,
+                         sf_fs_data_fn cb, void *user);
+sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data,
+                          size_t len, sf_fs_count_fn cb, void *user);
+/* Interrupts: requests submitted while a group is set belong to it;
+ * cancelling the group makes each of them answer EINTR soon (and sends
+ * the server an SMB2 CANCEL for those in flight). */
+void sf_fs_set_group(sf_fs *fs, uint64_t group);
+void sf_fs_cancel_group(sf_fs *fs, uint64_t group);
 void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
 /* Every entry of a directory (STATUS_NO_MORE_FILES ends the listing). */
 void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user);

@@ -47,7 +47,7 @@ struct sf_fs_lockop {
 	GArray *released; /* struct held, to restore if the target fails */
 	struct held target;
 	bool unlock, wait;
-	sf_req_handle req; /* the request in flight, for cancel */
+	sf_req_handle req;         /* the request in flight, for cancel */
 	uint32_t seq_idx, seq_num; /* its LockSequence */
 	bool in_flight;
 	int fail_err; /* the target was refused: report this after restoring */
@@ -241,7 +241,7 @@ struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owne
 void sf_fs_lock_cancel(sf_fs *fs, struct sf_fs_lockop *o)
 {
 	if (o && o->in_flight)
-		sf_tree_cancel(fs->tree, o->req);
+		sf_tree_cancel(fs->tree, o->req, false);
 }
 
 /* F_GETLK: our own locks never block us; otherwise ask the server with a

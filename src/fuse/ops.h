@@ -25,7 +25,17 @@ struct sf_fuse {
 	GHashTable *opens;  /* node id -> open file handles (silly.c) */
 	GHashTable *hidden; /* node id -> 1: renamed away while open (silly.c) */
 	unsigned hidden_seq;
+	/* Interrupts: every request the server is asked while one FUSE
+	 * request is being dispatched carries its group number; an INTERRUPT
+	 * for it cancels them (they answer EINTR), so that Ctrl-C works on a
+	 * process waiting for a lost server. */
+	uint64_t dispatch_group, next_group;
+	bool group_watched;
 };
+
+/* Around the dispatch of one FUSE request (mountctl's loop). */
+void sf_fuse_dispatch_begin(struct sf_fuse *f);
+void sf_fuse_dispatch_end(struct sf_fuse *f);
 
 /* Frees what the kernel never released (teardown only). */
 void sf_fuse_drop_open(struct sf_fuse *f);

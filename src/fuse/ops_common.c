@@ -5,9 +5,37 @@
 
 #include <errno.h>
 
+static void interrupted(fuse_req_t req, void *data)
+{
+	struct sf_fuse *f = fuse_req_userdata(req);
+	sf_fs_cancel_group(f->fs, (uint64_t)(uintptr_t)data);
+}
+
+/* Every operation starts by asking for its context, before it can have
+ * replied: the place to watch the request for interrupts. */
 struct sf_fuse *ctx_of(fuse_req_t req)
 {
-	return fuse_req_userdata(req);
+	struct sf_fuse *f = fuse_req_userdata(req);
+	if (f->dispatch_group && !f->group_watched) {
+		f->group_watched = true;
+		fuse_req_interrupt_func(req, interrupted, (void *)(uintptr_t)f->dispatch_group);
+	}
+	return f;
+}
+
+void sf_fuse_dispatch_begin(struct sf_fuse *f)
+{
+	f->dispatch_group = ++f->next_group;
+	f->group_watched = false;
+	if (f->fs)
+		sf_fs_set_group(f->fs, f->dispatch_group);
+}
+
+void sf_fuse_dispatch_end(struct sf_fuse *f)
+{
+	f->dispatch_group = 0;
+	if (f->fs)
+		sf_fs_set_group(f->fs, 0);
 }
 
 struct op *op_new(fuse_req_t req, char *path)

@@ -401,9 +401,9 @@ static void send_reclaim(struct reclaim *r, struct dhandle *d)
 	ctx[nctx].data = dh;
 	if (d->v2) {
 		memcpy(ctx[nctx].name, "DH2C", 4);
-		ctx[nctx].data_len = smb2_dh2c_encode(dh, fid_of(d->cur), d->create_guid,
-		                                      d->persistent ? SMB2_DHANDLE_FLAG_PERSISTENT
-		                                                    : 0);
+		ctx[nctx].data_len =
+		        smb2_dh2c_encode(dh, fid_of(d->cur), d->create_guid,
+		                         d->persistent ? SMB2_DHANDLE_FLAG_PERSISTENT : 0);
 	} else {
 		memcpy(ctx[nctx].name, "DHnC", 4);
 		ctx[nctx].data_len = smb2_dhnc_encode(dh, fid_of(d->cur));

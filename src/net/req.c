@@ -43,7 +43,14 @@ struct sf_treq {
 	gint64 deadline; /* monotonic; 0 = none (hard) */
 	sf_req_handle conn_handle;
 	bool failing;
+	bool abandoned; /* the caller was answered (interrupted); answers are dropped */
+	uint64_t group;
 };
+
+uint64_t treq_group(const struct sf_treq *q)
+{
+	return q->group;
+}
 
 sf_req_handle treq_handle(const struct sf_treq *q)
 {
@@ -63,6 +70,7 @@ struct sf_treq *treq_new(sf_tree *t, const struct sf_req_spec *specs, size_t n)
 	struct sf_treq *q = g_new0(struct sf_treq, 1);
 	q->t = sf_tree_ref(t);
 	q->handle = ++t->next_handle;
+	q->group = t->group;
 	q->n = n;
 	q->specs = g_new(struct sf_req_spec, n);
 	q->parts = g_new0(struct part, n);
@@ -134,10 +142,18 @@ static void part_done(void *user, uint32_t st, const uint8_t *pdu, size_t len)
 	struct part *p = user;
 	struct sf_treq *q = p->q;
 	sf_tree *t = q->t;
+	if (q->abandoned) {
+		if (--q->left == 0) {
+			g_hash_table_remove(t->inflight, &q->handle);
+			treq_free(q);
+		}
+		return;
+	}
 	if (st == STATUS_NETWORK_SESSION_EXPIRED || st == STATUS_USER_SESSION_DELETED)
 		tree_session_expired(t);
 	/* The common case, one request with its final answer: no copy. */
 	if (q->n == 1 && (!wants_replay(st, pdu != NULL) || !may_replay(q))) {
+		q->left = 0;
 		g_hash_table_remove(t->inflight, &q->handle);
 		if (q->specs[0].done)
 			q->specs[0].done(q->specs[0].user, st, pdu, len);
@@ -225,6 +241,44 @@ void treq_fail_later(struct sf_treq *q, uint32_t status)
 	g_hash_table_insert(q->t->inflight, &q->handle, q);
 	GSource *s = g_idle_source_new();
 	g_source_set_callback(s, fail_now, q, NULL);
+	g_source_attach(s, sf_conn_context(sf_session_conn(q->t->s)));
+	g_source_unref(s);
+}
+
+struct abandoned {
+	size_t n;
+	sf_rsp_fn *done;
+	void **user;
+};
+
+static gboolean answer_abandoned(gpointer p)
+{
+	struct abandoned *a = p;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->done[i])
+			a->done[i](a->user[i], STATUS_CANCELLED, NULL, 0);
+	g_free(a->done);
+	g_free(a->user);
+	g_free(a);
+	return G_SOURCE_REMOVE;
+}
+
+void treq_abandon(struct sf_treq *q)
+{
+	if (q->abandoned || q->failing)
+		return;
+	q->abandoned = true;
+	struct abandoned *a = g_new0(struct abandoned, 1);
+	a->n = q->n;
+	a->done = g_new(sf_rsp_fn, q->n);
+	a->user = g_new(void *, q->n);
+	for (size_t i = 0; i < q->n; i++) {
+		a->done[i] = q->specs[i].done;
+		a->user[i] = q->specs[i].user;
+		q->specs[i].done = NULL;
+	}
+	GSource *s = g_idle_source_new();
+	g_source_set_callback(s, answer_abandoned, a, NULL);
 	g_source_attach(s, sf_conn_context(sf_session_conn(q->t->s)));
 	g_source_unref(s);
 }

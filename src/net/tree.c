@@ -165,7 +165,7 @@ static gboolean same_handle(gpointer v, gpointer user)
 	return treq_handle(v) == *(sf_req_handle *)user;
 }
 
-void sf_tree_cancel(sf_tree *t, sf_req_handle h)
+void sf_tree_cancel(sf_tree *t, sf_req_handle h, bool abandon)
 {
 	for (GList *l = t->waiting.head; l; l = l->next)
 		if (same_handle(l->data, &h)) {
@@ -175,8 +175,38 @@ void sf_tree_cancel(sf_tree *t, sf_req_handle h)
 			return;
 		}
 	struct sf_treq *q = g_hash_table_lookup(t->inflight, &h);
-	if (q)
+	if (!q)
+		return;
+	if (sf_tree_up(t))
 		sf_conn_cancel(sf_session_conn(t->s), treq_conn_handle(q));
+	if (abandon)
+		treq_abandon(q);
+}
+
+void sf_tree_set_group(sf_tree *t, uint64_t group)
+{
+	t->group = group;
+}
+
+void sf_tree_cancel_group(sf_tree *t, uint64_t group)
+{
+	if (!group)
+		return;
+	GList *l = t->waiting.head;
+	while (l) {
+		GList *next = l->next;
+		struct sf_treq *q = l->data;
+		if (treq_group(q) == group) {
+			g_queue_delete_link(&t->waiting, l);
+			treq_fail_later(q, STATUS_CANCELLED);
+		}
+		l = next;
+	}
+	GList *busy = g_hash_table_get_values(t->inflight);
+	for (GList *i = busy; i; i = i->next)
+		if (treq_group(i->data) == group)
+			sf_tree_cancel(t, treq_handle(i->data), true);
+	g_list_free(busy);
 }
 
 unsigned sf_tree_outstanding(const sf_tree *t)

@@ -63,8 +63,14 @@ struct sf_resilience_stats *sf_tree_stats(const sf_tree *t);
  * once, never inside this call. */
 sf_req_handle sf_tree_submit(sf_tree *t, struct sf_req_spec *specs, size_t n);
 /* Cancel: a waiting request completes with STATUS_CANCELLED; one in
- * flight gets an SMB2 CANCEL. */
-void sf_tree_cancel(sf_tree *t, sf_req_handle h);
+ * flight gets an SMB2 CANCEL, and with abandon its caller is answered
+ * STATUS_CANCELLED at once instead of waiting for the server (an
+ * interrupted read on a stalled connection). */
+void sf_tree_cancel(sf_tree *t, sf_req_handle h, bool abandon);
+/* Requests submitted from now on belong to group (0: none); cancelling a
+ * group abandons its requests (the FUSE layer's interrupts). */
+void sf_tree_set_group(sf_tree *t, uint64_t group);
+void sf_tree_cancel_group(sf_tree *t, uint64_t group);
 /* Requests waiting or in flight. */
 unsigned sf_tree_outstanding(const sf_tree *t);
 

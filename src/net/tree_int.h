@@ -26,6 +26,7 @@ struct sf_tree {
 	sf_tree_fn done; /* TREE_CONNECT in progress */
 	void *user;
 	bool reconnecting;
+	uint64_t group; /* of requests submitted now */
 	/* The pool's: the session expired under a request. */
 	void (*expired)(sf_tree *t, void *user);
 	void *expired_user;
@@ -38,9 +39,13 @@ void treq_send(struct sf_treq *q);
 /* Complete every part with status, later (from the main loop). */
 void treq_fail_later(struct sf_treq *q, uint32_t status);
 void treq_free(struct sf_treq *q);
+/* Answer the caller now with STATUS_CANCELLED; what the server still
+ * sends for it is dropped. */
+void treq_abandon(struct sf_treq *q);
 sf_req_handle treq_handle(const struct sf_treq *q);
 gint64 treq_deadline(const struct sf_treq *q);
 sf_req_handle treq_conn_handle(const struct sf_treq *q);
+uint64_t treq_group(const struct sf_treq *q);
 /* tree.c: a request came back for replay (or is new and the tree is down). */
 void tree_enqueue(sf_tree *t, struct sf_treq *q);
 void tree_session_expired(sf_tree *t);
