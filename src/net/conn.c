@@ -420,6 +420,11 @@ static void send_batch(sf_conn *c, struct batch *b)
 		c->credits -= r->charge;
 		struct smb2_hdr h = {
 		        .credit_charge = large_mtu ? r->charge : 0,
+		        /* ChannelSequence (3.x): the generation, so that a server
+		         * tells requests sent after a reconnect from those of the
+		         * lost connection (MS-SMB2 3.2.7.1, 3.3.5.2.10). */
+		        .status =
+		                c->neg.dialect >= SMB2_DIALECT_0300 ? (c->generation & 0xFFFF) : 0,
 		        .command = s->command,
 		        .credits = credit_request(c, r->charge),
 		        .flags = s->hdr_flags | (i > 0 ? SMB2_FLAGS_RELATED_OPERATIONS : 0),
