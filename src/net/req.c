@@ -11,8 +11,8 @@
  * answer; a part's PDU is lent to its callback as always.
  *
  * Bounds: at most MAX_SENDS transmissions (a request that kills the
- * connection every time is not sent for ever), and under `soft` no more
- * waiting once its deadline passed. */
+ * connection every time is not sent for ever), and under `soft` a wait
+ * for the tree of at most the timeout (tree.c). */
 #define G_LOG_DOMAIN "smbfuse-req"
 
 #include "net/tree_int.h"
@@ -60,6 +60,17 @@ gint64 treq_deadline(const struct sf_treq *q)
 {
 	return q->deadline;
 }
+
+/* soft: a request waits for a lost server at most the timeout, counted
+ * from when it started waiting (a request that was in flight has already
+ * spent a timeout finding out the connection was dead). */
+void treq_start_waiting(struct sf_treq *q)
+{
+	sf_tree *t = q->t;
+	q->deadline = !t->pol.hard && t->pol.timeout_ms
+	                      ? g_get_monotonic_time() + (gint64)t->pol.timeout_ms * 1000
+	                      : 0;
+}
 sf_req_handle treq_conn_handle(const struct sf_treq *q)
 {
 	return q->conn_handle;
@@ -90,8 +101,6 @@ struct sf_treq *treq_new(sf_tree *t, const struct sf_req_spec *specs, size_t n)
 		else
 			p->fid_off = -1;
 	}
-	if (!t->pol.hard && t->pol.timeout_ms)
-		q->deadline = g_get_monotonic_time() + (gint64)t->pol.timeout_ms * 1000;
 	return q;
 }
 
@@ -124,9 +133,7 @@ static void deliver(struct sf_treq *q)
 
 static bool may_replay(const struct sf_treq *q)
 {
-	if (q->sends >= MAX_SENDS)
-		return false;
-	return !q->deadline || g_get_monotonic_time() < q->deadline;
+	return q->sends < MAX_SENDS;
 }
 
 /* Lost with the connection (no answer), or the session expired: both are
@@ -212,6 +219,7 @@ void treq_send(struct sf_treq *q)
 	if (replay)
 		t->stats->replays++;
 	q->sends++;
+	q->deadline = 0;
 	q->left = q->n;
 	g_hash_table_insert(t->inflight, &q->handle, q);
 	q->conn_handle = sf_conn_submit(c, out, q->n);

@@ -135,6 +135,7 @@ void tree_enqueue(sf_tree *t, struct sf_treq *q)
 		treq_send(q);
 		return;
 	}
+	treq_start_waiting(q);
 	g_queue_push_tail(&t->waiting, q);
 	if (!t->pol.hard && !t->deadline_timer) {
 		t->deadline_timer = g_timeout_source_new(250);

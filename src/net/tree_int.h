@@ -44,6 +44,7 @@ void treq_free(struct sf_treq *q);
 void treq_abandon(struct sf_treq *q);
 sf_req_handle treq_handle(const struct sf_treq *q);
 gint64 treq_deadline(const struct sf_treq *q);
+void treq_start_waiting(struct sf_treq *q);
 sf_req_handle treq_conn_handle(const struct sf_treq *q);
 uint64_t treq_group(const struct sf_treq *q);
 /* tree.c: a request came back for replay (or is new and the tree is down). */
