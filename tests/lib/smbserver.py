@@ -299,9 +299,14 @@ class SmbServer:
     def kill_serving_child(self, client_port=None, timeout=10):
         """SIGKILL the smbd child serving the connection from client_port
         (with one connection served, client_port may be omitted). The
-        parent smbd goes on and accepts new connections; the state of
-        durable handles survives in its tdb files. Returns the pid, once
-        that process is gone (or a zombie)."""
+        parent smbd goes on and accepts new connections. The child's open
+        records stay in the tdb files, but Samba treats the opens of an
+        smbd that died without disconnecting them as gone (its
+        smbXsrv_open_global_verify_record: "did not clean up record"), so
+        its durable handles cannot be reclaimed: a client has to open by
+        name again (and take its locks again). A cut connection, by
+        contrast, leaves them disconnected and reclaimable. Returns the
+        pid, once that process is gone (or a zombie)."""
         serving = self.serving_children()
         if client_port is not None:
             pids = [pid for pid, ports in serving.items() if client_port in ports]

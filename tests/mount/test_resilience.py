@@ -47,8 +47,9 @@ SHARE = "resilience"
 MiB = 1 << 20
 BIG = 200 * MiB
 FAULT_AT = 50 * MiB
-COUNTERS = re.compile(r"smbfuse: resilience: reconnects=(\d+) replays=(\d+) "
-                      r"handles_reclaimed=(\d+) handles_lost=(\d+)\s*$", re.M)
+# (more " name=N" counters may follow these four)
+COUNTERS = re.compile(r"^smbfuse: resilience: reconnects=(\d+) replays=(\d+) "
+                      r"handles_reclaimed=(\d+) handles_lost=(\d+)(?: \w+=\d+)*\s*$", re.M)
 # What a daemon may not print, whatever happened to its connection:
 # warnings are allowed here (a lost connection is worth one).
 CRASH = [b for b in BAD_STDERR if "WARNING" not in b]
@@ -76,11 +77,13 @@ _children = []
 
 
 @pytest.fixture
-def mounts(srv):
+def mounts(srv, request):
     """mounts(opts=..., port=..., flags=...) -> a started Mount of the
     resilience share. At teardown: children killed, mounts stopped (which
-    frees a child stuck in a FUSE request), children reaped."""
+    frees a child stuck in a FUSE request), children reaped, and the
+    daemons' logs kept if the test failed."""
     made = []
+    failed_before = request.session.testsfailed
 
     def make(opts="", port=None, flags=()):
         m = Mount(srv, share=SHARE, opts=opts, port=port, flags=flags)
@@ -92,6 +95,10 @@ def mounts(srv):
             c.kill()
     for m in made:
         m.stop(check=False)
+    if request.session.testsfailed > failed_before:
+        for m in made:
+            keep_log(f"{request.node.nodeid}: {m.opts.split(',', 1)[-1]} via port {m.port}\n"
+                     + m.stderr())
     while _children:
         c = _children.pop()
         try:
@@ -124,6 +131,7 @@ class Child:
 
     def __init__(self, code, *args):
         self.t0 = time.monotonic()
+        self.what = " ".join(map(str, args))
         self.proc = subprocess.Popen(
             [sys.executable, "-c", PRELUDE + code, *map(str, args)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -158,7 +166,10 @@ class Child:
             try:
                 t, line = self.lines.get(timeout=max(left, 0.01))
             except queue.Empty:
-                pytest.fail(f"child gave no outcome within {timeout} s (hung)")
+                t = line = "hung"
+            if line == "hung":
+                pytest.fail(f"no outcome {time.monotonic() - self.t0:.0f} s after the child "
+                            f"started (hung in {self.what})")
             if line is None:
                 pytest.fail(f"child ended without an outcome: {self.stderr()}")
             if line.startswith("{"):
