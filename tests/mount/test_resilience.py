@@ -766,8 +766,8 @@ def run_script(srv, px, n, arm=None, settle=0.5):
     problems += [f"{b!r} in the daemon's stderr" for b in CRASH if b in err]
     if proc.returncode not in (0,):
         problems.append(f"the daemon exited with {proc.returncode}")
-    if problems:
-        keep_log(err)
+    if problems or not res.get("ok"):
+        keep_log(f"script {n}: {res} {problems}\n" + err)
     return res, frames, problems
 
 
