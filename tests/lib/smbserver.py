@@ -64,7 +64,9 @@ class SmbServer:
     """A standalone smbd with the test shares.
 
     Shares: share (user only), encrypted (smb encrypt = required),
-    readonly (hello.txt), streams, guest (guest only), dfsroot.
+    readonly (hello.txt), streams, guest (guest only), dfsroot, resilience
+    (what Samba needs before it grants durable handles: no kernel oplocks,
+    no kernel share modes, no POSIX locking).
     Users: smbtest/TestPass123, alice/AlicePass1 (second user),
     disabled/DisabledPass1 (account disabled).
     """
@@ -143,7 +145,8 @@ class SmbServer:
         for sub in ("etc", "private", "lock", "state", "cache", "pid", "log", "ncalrpc",
                     "binddns"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
-        for share in ("share", "encrypted", "readonly", "streams", "guest", "dfsroot"):
+        for share in ("share", "encrypted", "readonly", "streams", "guest", "dfsroot",
+                      "resilience"):
             os.makedirs(self.share_path(share), exist_ok=True)
         with open(os.path.join(self.share_path("readonly"), "hello.txt"), "w") as f:
             f.write("hello from readonly\n")
@@ -212,6 +215,12 @@ class SmbServer:
                       "guest ok = yes", "guest only = yes"],
             "dfsroot": [f"path = {self.share_path('dfsroot')}", "read only = no",
                         "msdfs root = yes"],
+            # Durable handles (reconnect and replay tests): Samba grants
+            # them only with all four of these.
+            "resilience": [f"path = {self.share_path('resilience')}", "read only = no",
+                           f"valid users = {USER}", "durable handles = yes",
+                           "kernel oplocks = no", "kernel share modes = no",
+                           "posix locking = no"],
         }
         with open(self.conf, "w") as f:
             f.write("[global]\n" + "".join(f"    {l}\n" for l in g))
@@ -238,53 +247,125 @@ class SmbServer:
                 self._add_user(USER, PASSWORD)
                 self._add_user("alice", "AlicePass1")
                 self._add_user("disabled", "DisabledPass1", disable=True)
-            out = open(os.path.join(self.dir, "log", "smbd.out"), "w")
-            env = self.tool_env()
-            self.proc = subprocess.Popen(
-                [self.tool("smbd"), "--foreground", "--no-process-group", "--debug-stdout", "-s",
-                 self.conf],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                start_new_session=True)
-            out.close()
-            _running.append(self)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                try:
-                    with socket.create_connection((self.addr, self.port), timeout=0.5):
-                        return self
-                except OSError:
-                    time.sleep(0.05)
+            if self._launch(timeout):
+                return self
             self.stop(remove=False)  # port taken in a race, or a slow start: retry
         raise RuntimeError(f"smbd did not start; log:\n{self.log_text()}")
 
-    def stop(self, remove=True):
-        if self.proc is not None:
+    def _launch(self, timeout):
+        """Start smbd on self.port with the written config; True once it
+        accepts connections, False if it exited or never accepted."""
+        out = open(os.path.join(self.dir, "log", "smbd.out"), "a")
+        env = self.tool_env()
+        self.proc = subprocess.Popen(
+            [self.tool("smbd"), "--foreground", "--no-process-group", "--debug-stdout", "-s",
+             self.conf],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True)
+        out.close()
+        if self not in _running:
+            _running.append(self)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
+                with socket.create_connection((self.addr, self.port), timeout=0.5):
+                    return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    # -- faults: killing and restarting smbd ------------------------------
+    def smbd_children(self):
+        """Pids of the processes smbd forked (per-connection smbd, and its
+        helpers smbd-notifyd and smbd-cleanupd)."""
+        if self.proc is None:
+            return []
+        return [pid for pid, ppid in _ppids().items() if ppid == self.proc.pid]
+
+    def serving_children(self):
+        """{pid: [client ports]} for the smbd children holding an
+        established connection to this server's port. The client port is
+        the peer's: for a client behind a proxy, the proxy's upstream port."""
+        conns = _established_to(self.port)  # inode -> client port
+        out = {}
+        for pid in self.smbd_children():
+            for inode in _socket_inodes(pid):
+                if inode in conns:
+                    out.setdefault(pid, []).append(conns[inode])
+        return out
+
+    def kill_serving_child(self, client_port=None, timeout=10):
+        """SIGKILL the smbd child serving the connection from client_port
+        (with one connection served, client_port may be omitted). The
+        parent smbd goes on and accepts new connections. The child's open
+        records stay in the tdb files, but Samba treats the opens of an
+        smbd that died without disconnecting them as gone (its
+        smbXsrv_open_global_verify_record: "did not clean up record"), so
+        its durable handles cannot be reclaimed: a client has to open by
+        name again (and take its locks again). A cut connection, by
+        contrast, leaves them disconnected and reclaimable. Returns the
+        pid, once that process is gone (or a zombie)."""
+        serving = self.serving_children()
+        if client_port is not None:
+            pids = [pid for pid, ports in serving.items() if client_port in ports]
+        else:
+            pids = list(serving)
+        if len(pids) != 1:
+            raise RuntimeError(f"kill_serving_child(client_port={client_port}): "
+                               f"serving children {serving}")
+        pid = pids[0]
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not pid_alive(pid):
+                return pid
+            time.sleep(0.02)
+        raise RuntimeError(f"smbd child {pid} still alive after SIGKILL")
+
+    def restart(self, down_seconds=0, sig=signal.SIGKILL, timeout=30):
+        """Kill the whole smbd (parent and children, SIGKILL unless told)
+        and start it again on the same port and directory, with the same
+        users, after down_seconds. Returns once it accepts connections."""
+        port = self.port
+        self._kill_group(sig)
+        if down_seconds:
+            time.sleep(down_seconds)
+        for _ in range(10):
+            self.port = port
+            if self._launch(timeout):
+                return self
+            self._kill_group(signal.SIGKILL)  # the old socket not free yet: again
+            time.sleep(0.5)
+        raise RuntimeError(f"smbd did not restart on port {port}; log:\n{self.log_text()}")
+
+    def _kill_group(self, sig):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+            self.proc.wait()
+        # Children (per-connection smbd) share the process group.
+        for _ in range(100):
             try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait()
-            # Children (per-connection smbd) share the process group.
-            for _ in range(50):
-                try:
-                    os.killpg(self.proc.pid, 0)
-                except ProcessLookupError:
-                    break
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.05)
-            self.proc = None
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        self.proc = None
+
+    def stop(self, remove=True):
+        self._kill_group(signal.SIGTERM)
         if self in _running:
             _running.remove(self)
         if remove:
@@ -314,3 +395,66 @@ def is_mounted_path(path):
     path = os.path.realpath(path)
     with open("/proc/self/mountinfo") as f:
         return any(line.split()[4] == path for line in f)
+
+
+# -- processes and sockets, from /proc -------------------------------------
+
+def _ppids():
+    """{pid: parent pid} of every process."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: split after it
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[int(d)] = int(fields[1])
+    return out
+
+
+def pid_alive(pid):
+    """False once pid is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] not in ("Z", "X")
+
+
+def _established_to(port):
+    """{socket inode: peer port} for established TCP connections whose
+    local port is port (IPv4 and IPv6)."""
+    out = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote, state, inode = fields[1], fields[2], fields[3], int(fields[9])
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                out[inode] = int(remote.rsplit(":", 1)[1], 16)
+    return out
+
+
+def _socket_inodes(pid):
+    inodes = []
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.append(int(target[8:-1]))
+    return inodes

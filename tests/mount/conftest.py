@@ -38,8 +38,9 @@ def keep_log(err):
 
 
 class Mount:
-    def __init__(self, server, share="share", opts="", extra_env=None, port=None):
+    def __init__(self, server, share="share", opts="", extra_env=None, port=None, flags=()):
         self.server = server
+        self.flags = list(flags)  # more command-line flags, e.g. ["-d"]
         self.port = port or server.port  # a proxy's port, to watch the traffic
         self.dir = tempfile.mkdtemp(prefix="mnt.", dir="/tmp/smbfuse-test")
         self.cred = server.credentials_file()
@@ -53,7 +54,7 @@ class Mount:
     def start(self, timeout=30):
         self.proc = subprocess.Popen(
             [binary("smbfuse"), f"//127.0.0.1:{self.port}/{self.share}", self.dir, "-f",
-             "-o", self.opts],
+             "-o", self.opts, *self.flags],
             stdout=subprocess.DEVNULL, stderr=self.errfile, env=self.env,
             start_new_session=True)
         deadline = time.monotonic() + timeout
