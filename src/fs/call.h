@@ -40,8 +40,9 @@ struct call {
 	GBytes *pdu[MAX_PARTS];
 	struct part parts[MAX_PARTS];
 	call_fn done;
-	void *cb;   /* the caller's callback */
-	void *user; /* and its argument */
+	bool replayed; /* the compound was sent again after a reconnect */
+	void *cb;      /* the caller's callback */
+	void *user;    /* and its argument */
 };
 
 void call_free(struct call *c);

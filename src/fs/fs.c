@@ -113,6 +113,7 @@ void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 	struct call *c = p->c;
 	c->st[p->i] = status;
 	c->pdu[p->i] = pdu ? g_bytes_new(pdu, len) : NULL;
+	c->replayed |= sf_tree_completing_replay(c->fs->tree);
 	if (--c->left == 0) {
 		c->done(c);
 		call_free(c);
@@ -809,6 +810,9 @@ static void unlink_done(struct call *c)
 		unlink_submit(c->fs, u, true);
 		return;
 	}
+	/* Replayed after a lost answer: the first attempt removed it. */
+	if (c->replayed && (st == STATUS_OBJECT_NAME_NOT_FOUND || st == STATUS_NO_SUCH_FILE))
+		st = STATUS_SUCCESS;
 	u->cb(u->user, sf_fs_errno(st));
 	g_free(u->path);
 	g_free(u);
@@ -868,16 +872,66 @@ void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user
 	call_run(call_new(fs, fstat_done, cb, user), &s, 1);
 }
 
+struct rename_op {
+	sf_fs_err_fn cb;
+	void *user;
+	uint8_t *from, *to; /* server paths */
+	size_t from_len, to_len;
+	char *to_path; /* the mount's */
+};
+
+static void rename_finish(sf_fs *fs, struct rename_op *r, int err)
+{
+	sf_tree_handle_renamed(fs->tree, r->from, r->from_len, r->to, r->to_len, err == 0);
+	r->cb(r->user, err);
+	g_free(r->from);
+	g_free(r->to);
+	g_free(r->to_path);
+	g_free(r);
+}
+
+struct rename_check {
+	sf_fs *fs;
+	struct rename_op *r;
+};
+
+static void rename_checked(void *user, int err, const struct stat *st)
+{
+	struct rename_check *k = user;
+	/* The source is gone and the target is there: the lost first
+	 * attempt did the rename. */
+	rename_finish(k->fs, k->r, err ? ENOENT : 0);
+	g_free(k);
+}
+
+static void rename_done(struct call *c)
+{
+	struct rename_op *r = c->user;
+	uint32_t st = call_status(c);
+	if (c->replayed && st == STATUS_OBJECT_NAME_NOT_FOUND) {
+		/* A rename is not idempotent: the replay of one whose answer
+		 * was lost finds no source. Done if the target exists now. */
+		struct rename_check *k = g_new(struct rename_check, 1);
+		k->fs = c->fs;
+		k->r = r;
+		sf_fs_stat(c->fs, r->to_path, rename_checked, k);
+		return;
+	}
+	rename_finish(c->fs, r, sf_fs_errno(st));
+}
+
 void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
                   void *user)
 {
 	struct sf_req_spec s[3];
 	int err = 0;
-	size_t nlen, ilen;
+	size_t nlen, ilen, flen;
 	uint8_t *newname = fs_server_path(fs, to, &nlen, &err);
-	if (!newname || !create_spec(fs, &s[0], from, DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+	uint8_t *oldname = newname ? fs_server_path(fs, from, &flen, &err) : NULL;
+	if (!oldname || !create_spec(fs, &s[0], from, DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
 	                             FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		g_free(newname);
+		g_free(oldname);
 		later_err(fs, cb, user, err);
 		return;
 	}
@@ -885,8 +939,13 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 	set_info_spec(&s[1], SMB2_FILEID_ANY, FILE_RENAME_INFORMATION, info, ilen);
 	close_spec(&s[2], SMB2_FILEID_ANY);
 	g_free(info);
-	g_free(newname);
-	call_run(call_new(fs, err_done, cb, user), s, 3);
+	struct rename_op *r = g_new(struct rename_op, 1);
+	r->cb = cb, r->user = user;
+	r->from = oldname, r->from_len = flen;
+	r->to = newname, r->to_len = nlen;
+	r->to_path = g_strdup(to);
+	sf_tree_handle_renaming(fs->tree, oldname, flen, newname, nlen);
+	call_run(call_new(fs, rename_done, NULL, r), s, 3);
 }
 
 /* ---- setattr -------------------------------------------------------- */

@@ -42,8 +42,25 @@ struct dhandle {
 };
 
 struct sf_handles {
-	GHashTable *by_fid; /* orig (16 bytes) -> struct dhandle */
+	GHashTable *by_fid;  /* orig (16 bytes) -> struct dhandle */
+	GPtrArray *renaming; /* struct rename: sent, not yet answered */
 };
+
+/* A rename whose answer has not come: if the connection was lost, it may
+ * or may not have happened, and a handle below it is reclaimed under
+ * whichever name the server has (its durable state keeps the name). */
+struct rename {
+	uint8_t *from, *to;
+	size_t from_len, to_len;
+};
+
+static void rename_free(gpointer p)
+{
+	struct rename *r = p;
+	g_free(r->from);
+	g_free(r->to);
+	g_free(r);
+}
 
 static guint fid_hash(gconstpointer p)
 {
@@ -67,6 +84,7 @@ sf_handles *sf_handles_new(void)
 {
 	sf_handles *h = g_new0(sf_handles, 1);
 	h->by_fid = g_hash_table_new_full(fid_hash, fid_equal, NULL, dhandle_free);
+	h->renaming = g_ptr_array_new_with_free_func(rename_free);
 	return h;
 }
 
@@ -75,6 +93,7 @@ void sf_handles_free(sf_handles *h)
 	if (!h)
 		return;
 	g_hash_table_destroy(h->by_fid);
+	g_ptr_array_unref(h->renaming);
 	g_free(h);
 }
 
@@ -113,6 +132,63 @@ void sf_tree_handle_closed(sf_tree *t, struct smb2_fileid fid)
 	uint8_t b[16];
 	fid_bytes(fid, b);
 	g_hash_table_remove(t->handles->by_fid, b);
+}
+
+/* path with from replaced by to when path is from or below it, else NULL. */
+static uint8_t *renamed_path(const uint8_t *path, size_t len, const uint8_t *from, size_t from_len,
+                             const uint8_t *to, size_t to_len, size_t *out_len)
+{
+	if (len < from_len || memcmp(path, from, from_len) != 0)
+		return NULL;
+	if (len > from_len &&
+	    !(len >= from_len + 2 && path[from_len] == '\\' && path[from_len + 1] == 0))
+		return NULL; /* "fromX", not "from\\X" */
+	size_t rest = len - from_len;
+	uint8_t *np = g_malloc(to_len + rest);
+	memcpy(np, to, to_len);
+	memcpy(np + to_len, path + from_len, rest);
+	*out_len = to_len + rest;
+	return np;
+}
+
+void sf_tree_handle_renaming(sf_tree *t, const uint8_t *from, size_t from_len, const uint8_t *to,
+                             size_t to_len)
+{
+	struct rename *r = g_new(struct rename, 1);
+	r->from = g_memdup2(from, from_len);
+	r->from_len = from_len;
+	r->to = g_memdup2(to, to_len);
+	r->to_len = to_len;
+	g_ptr_array_add(t->handles->renaming, r);
+}
+
+void sf_tree_handle_renamed(sf_tree *t, const uint8_t *from, size_t from_len, const uint8_t *to,
+                            size_t to_len, bool done)
+{
+	GPtrArray *pending = t->handles->renaming;
+	for (guint i = 0; i < pending->len; i++) {
+		struct rename *r = g_ptr_array_index(pending, i);
+		if (r->from_len == from_len && r->to_len == to_len &&
+		    !memcmp(r->from, from, from_len) && !memcmp(r->to, to, to_len)) {
+			g_ptr_array_remove_index(pending, i);
+			break;
+		}
+	}
+	if (!done)
+		return;
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, t->handles->by_fid);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct dhandle *d = v;
+		size_t nl;
+		uint8_t *np = renamed_path(d->path, d->path_len, from, from_len, to, to_len, &nl);
+		if (np) {
+			g_free(d->path);
+			d->path = np;
+			d->path_len = nl;
+		}
+	}
 }
 
 void sf_tree_handle_locks(sf_tree *t, struct smb2_fileid fid, unsigned n)
@@ -248,6 +324,32 @@ static bool may_reopen(const struct dhandle *d)
 	return d->file_id && !d->locks && (writes || d->change_time);
 }
 
+/* A reclaim or reopen under the handle's name failed (no such name, or,
+ * from Samba, "invalid parameter": not the name the durable open has): if
+ * a rename of it was in flight when the connection died, the server may
+ * have done it; try the new name (once per pending rename). */
+static bool try_renamed(struct reclaim *r, struct dhandle *d, bool by_path)
+{
+	GPtrArray *pending = r->t->handles->renaming;
+	for (guint i = 0; i < pending->len; i++) {
+		struct rename *rn = g_ptr_array_index(pending, i);
+		size_t nl;
+		uint8_t *np = renamed_path(d->path, d->path_len, rn->from, rn->from_len, rn->to,
+		                           rn->to_len, &nl);
+		if (!np)
+			continue;
+		g_free(d->path);
+		d->path = np;
+		d->path_len = nl;
+		if (by_path)
+			send_reopen(r, d);
+		else
+			send_reclaim(r, d);
+		return true;
+	}
+	return false;
+}
+
 static void reopen_close_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 {
 }
@@ -309,6 +411,10 @@ static void one_finish(struct one *o)
 			t->stats->handles_reclaimed++;
 			g_debug("\\%s: durable handle reclaimed", t->share);
 		}
+	} else if (d && !broken &&
+	           (status == STATUS_OBJECT_NAME_NOT_FOUND || status == STATUS_INVALID_PARAMETER) &&
+	           try_renamed(r, d, o->by_path)) {
+		/* sent again under the name a pending rename gave it */
 	} else if (d && !broken) {
 		/* (a reconnect that broke again is retried whole, later) */
 		if (!o->by_path && may_reopen(d)) {

@@ -121,6 +121,8 @@ void treq_free(struct sf_treq *q)
 static void deliver(struct sf_treq *q)
 {
 	g_hash_table_remove(q->t->inflight, &q->handle);
+	q->t->completing_replay = q->sends > 1;
+	sf_tree *t = sf_tree_ref(q->t);
 	for (size_t i = 0; i < q->n; i++) {
 		struct part *p = &q->parts[i];
 		gsize len = 0;
@@ -129,6 +131,8 @@ static void deliver(struct sf_treq *q)
 			q->specs[i].done(q->specs[i].user, p->st, pdu, len);
 	}
 	treq_free(q);
+	t->completing_replay = false;
+	sf_tree_unref(t);
 }
 
 static bool may_replay(const struct sf_treq *q)
@@ -162,9 +166,13 @@ static void part_done(void *user, uint32_t st, const uint8_t *pdu, size_t len)
 	if (q->n == 1 && (!wants_replay(st, pdu != NULL) || !may_replay(q))) {
 		q->left = 0;
 		g_hash_table_remove(t->inflight, &q->handle);
+		t->completing_replay = q->sends > 1;
+		sf_tree_ref(t);
 		if (q->specs[0].done)
 			q->specs[0].done(q->specs[0].user, st, pdu, len);
 		treq_free(q);
+		t->completing_replay = false;
+		sf_tree_unref(t);
 		return;
 	}
 	p->st = st;

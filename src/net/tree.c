@@ -184,6 +184,11 @@ void sf_tree_cancel(sf_tree *t, sf_req_handle h, bool abandon)
 		treq_abandon(q);
 }
 
+bool sf_tree_completing_replay(const sf_tree *t)
+{
+	return t->completing_replay;
+}
+
 void sf_tree_set_group(sf_tree *t, uint64_t group)
 {
 	t->group = group;

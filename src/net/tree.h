@@ -71,6 +71,10 @@ void sf_tree_cancel(sf_tree *t, sf_req_handle h, bool abandon);
  * group abandons its requests (the FUSE layer's interrupts). */
 void sf_tree_set_group(sf_tree *t, uint64_t group);
 void sf_tree_cancel_group(sf_tree *t, uint64_t group);
+/* Inside a completion callback: whether the request was sent more than
+ * once (an operation that is not idempotent, such as a rename, may have
+ * been carried out by the lost first attempt). */
+bool sf_tree_completing_replay(const sf_tree *t);
 /* Requests waiting or in flight. */
 unsigned sf_tree_outstanding(const sf_tree *t);
 
@@ -97,6 +101,14 @@ struct sf_open_info {
 };
 void sf_tree_handle_opened(sf_tree *t, const struct sf_open_info *o);
 void sf_tree_handle_closed(sf_tree *t, struct smb2_fileid fid);
+/* A rename is sent (renaming), and answered (renamed, done when it
+ * succeeded): handles opened under from (the name or below it) are
+ * reclaimed under to after a reconnect; while it is unanswered, under
+ * either. UTF-16LE server paths. */
+void sf_tree_handle_renaming(sf_tree *t, const uint8_t *from, size_t from_len, const uint8_t *to,
+                             size_t to_len);
+void sf_tree_handle_renamed(sf_tree *t, const uint8_t *from, size_t from_len, const uint8_t *to,
+                            size_t to_len, bool done);
 /* How many byte-range locks the handle holds (lock.c keeps it told). */
 void sf_tree_handle_locks(sf_tree *t, struct smb2_fileid fid, unsigned n);
 /* A lease or oplock break from the server: acknowledged on this tree when

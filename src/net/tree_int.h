@@ -26,7 +26,8 @@ struct sf_tree {
 	sf_tree_fn done; /* TREE_CONNECT in progress */
 	void *user;
 	bool reconnecting;
-	uint64_t group; /* of requests submitted now */
+	uint64_t group;         /* of requests submitted now */
+	bool completing_replay; /* the answer being delivered is to a replay */
 	/* The pool's: the session expired under a request. */
 	void (*expired)(sf_tree *t, void *user);
 	void *expired_user;

@@ -296,7 +296,7 @@ class SmbServer:
                     out.setdefault(pid, []).append(conns[inode])
         return out
 
-    def kill_serving_child(self, client_port=None, timeout=10):
+    def kill_serving_child(self, client_port=None, timeout=10, sig=signal.SIGKILL):
         """SIGKILL the smbd child serving the connection from client_port
         (with one connection served, client_port may be omitted). The
         parent smbd goes on and accepts new connections. The child's open
@@ -316,13 +316,13 @@ class SmbServer:
             raise RuntimeError(f"kill_serving_child(client_port={client_port}): "
                                f"serving children {serving}")
         pid = pids[0]
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, sig)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not pid_alive(pid):
                 return pid
             time.sleep(0.02)
-        raise RuntimeError(f"smbd child {pid} still alive after SIGKILL")
+        raise RuntimeError(f"smbd child {pid} still alive after signal {sig}")
 
     def restart(self, down_seconds=0, sig=signal.SIGKILL, timeout=30):
         """Kill the whole smbd (parent and children, SIGKILL unless told)

@@ -281,11 +281,12 @@ def wait_until(pred, timeout, step=0.01):
 
 def inject(fault, srv, px):
     """Kill the smbd child serving the mount's connection, or cut it."""
-    if fault == "kill":
+    if fault in ("kill", "term"):
         assert wait_until(lambda: len(px.upstream_ports()) == 1, 5), \
             f"expected one connection through the proxy: {px.live()}"
         ports = px.upstream_ports()
-        srv.kill_serving_child(client_port=ports[0])
+        srv.kill_serving_child(client_port=ports[0],
+                               sig=signal.SIGKILL if fault == "kill" else signal.SIGTERM)
     elif fault == "cut":
         assert px.cut() >= 1
     elif fault == "reset":
@@ -450,11 +451,13 @@ def fcntl_lock(fd, start, length):
                                                length, 0))
 
 
-@pytest.mark.parametrize("fault", ["cut", "kill"])
+@pytest.mark.parametrize("fault", ["cut", "term"])
 def test_lock_and_descriptor_survive(srv, px, mounts, fault):
     """A descriptor holding an fcntl write lock on bytes 0-99 goes on
-    reading and writing after the fault, and the lock still keeps a second
-    client (another smbfuse mount) out of that range."""
+    reading and writing after the fault (the connection cut, or the smbd
+    serving it ended by SIGTERM: it exits cleanly and keeps its durable
+    handles, as a restarting server process does), and the lock still keeps
+    a second client (another smbfuse mount) out of that range."""
     name = f"locked-{fault}"
     backing = put_backing(srv, name, b"x" * 4096)
     a = mounts(opts="cache=none", port=px.port)
@@ -481,6 +484,38 @@ def test_lock_and_descriptor_survive(srv, px, mounts, fault):
     # and it is the descriptor's: closing it frees the range
     holder.send("close")
     holder.expect("closed", 30)
+    assert wait_until(lambda: try_lock(b.path(name), 0, 100) is None, 10, step=0.2)
+    alive(a)
+    finish(a)
+    finish(b)
+
+
+def test_locked_descriptor_after_smbd_killed_fails_alone(srv, px, mounts):
+    """Samba forgets the durable handles of an smbd killed by SIGKILL (its
+    open records belong to a dead process). A descriptor holding a lock
+    cannot be reclaimed, and reopening it by name would silently drop the
+    lock: that descriptor fails with EIO, and only it; the mount, new opens
+    and the other client go on."""
+    name = "locked-kill"
+    backing = put_backing(srv, name, b"x" * 4096)
+    a = mounts(opts="cache=none", port=px.port)
+    b = mounts(opts="cache=none")
+    holder = Child(LOCK_HOLDER, a.path(name))
+    holder.expect("locked", 30)
+    assert try_lock(b.path(name), 0, 100) in (errno.EAGAIN, errno.EACCES)
+    inject("kill", srv, px)
+    holder.send("go")
+    res, _ = holder.result(90)
+    assert not res["ok"] and res.get("errno") == errno.EIO, res
+    holder.send("close")  # closing the failed descriptor works too
+    holder.expect("closed", 30)
+    # the rest of the mount works: a new descriptor on the same file
+    with open(a.path(name), "r+b") as f:
+        f.seek(200)
+        f.write(b"after")
+    with open(backing, "rb") as f:
+        assert f.read()[200:205] == b"after"
+    # the lock died with the smbd that held it
     assert wait_until(lambda: try_lock(b.path(name), 0, 100) is None, 10, step=0.2)
     alive(a)
     finish(a)
