@@ -125,6 +125,7 @@ static bool live(const sf_conn *c)
 }
 
 static void fail_all(sf_conn *c, uint32_t status);
+static unsigned timeout_for(const sf_conn *c);
 static void start_connect(sf_conn *c);
 static void conn_fatal(sf_conn *c, uint32_t status, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 static void pump_waiting(sf_conn *c);
@@ -279,7 +280,7 @@ static gboolean req_timeout(gpointer p)
 	timer_fired(r);
 	conn_fatal(c, STATUS_IO_TIMEOUT,
 	           "%s: %s (mid %" G_GUINT64_FORMAT ") timed out: no answer within %u ms", c->peer,
-	           smb2_command_name(r->command), r->mid, c->opts.timeout_ms);
+	           smb2_command_name(r->command), r->mid, timeout_for(c));
 	return G_SOURCE_REMOVE;
 }
 
@@ -405,6 +406,19 @@ static void trace_out(sf_conn *c, const struct smb2_hdr *h, size_t len)
 	        h->flags, h->session_id, h->tree_id, len);
 }
 
+/* A reconnect attempt's NEGOTIATE gets less time than a request: a server
+ * that is up answers it at once, and one that accepts and says nothing (a
+ * half-started smbd, a proxy whose backend is down) must not hold the
+ * next attempt back for a whole timeout. */
+#define RECONNECT_NEGOTIATE_MS 5000
+
+static unsigned timeout_for(const sf_conn *c)
+{
+	if (c->state == ST_NEGOTIATING && c->prev_dialect)
+		return MIN(c->opts.timeout_ms, RECONNECT_NEGOTIATE_MS);
+	return c->opts.timeout_ms;
+}
+
 /* Build, sign, seal and queue a batch whose credits are available. */
 static void send_batch(sf_conn *c, struct batch *b)
 {
@@ -456,7 +470,7 @@ static void send_batch(sf_conn *c, struct batch *b)
 			s->sent(s->user, pdu, padded);
 		g_hash_table_insert(c->pending, &r->mid, r);
 		if (!(s->flags & SF_REQ_NO_TIMEOUT) && c->opts.timeout_ms)
-			arm_timer(r, c->opts.timeout_ms, req_timeout);
+			arm_timer(r, timeout_for(c), req_timeout);
 	}
 	if (seal) {
 		uint8_t *enc = g_malloc(SF_TRANSFORM_HDR_LEN + out->len);
@@ -759,7 +773,7 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
 			        c->peer, r->interim_grant);
 		}
 		if (r->timer)
-			arm_timer(r, c->opts.timeout_ms, req_timeout);
+			arm_timer(r, timeout_for(c), req_timeout);
 		return;
 	}
 	grant(c, h.credits + r->interim_grant);
