@@ -41,6 +41,7 @@ import pytest
 
 from conftest import BAD_STDERR, Mount, is_mounted, keep_log
 from faultproxy import FaultProxy
+from proxy import frame_header
 from smbserver import USER, SmbServer
 
 SHARE = "resilience"
@@ -860,3 +861,51 @@ def test_counters_at_exit(srv, px, mounts):
     print(f"reconnects={reconnects} replays={replays} handles_reclaimed={reclaimed} "
           f"handles_lost={lost}")
     assert reconnects >= 1
+
+
+# ---- session expiry --------------------------------------------------------
+
+READ_CMD = 8
+STATUS_NETWORK_SESSION_EXPIRED = 0xC000035C
+
+
+def expired_answer(frame):
+    """The server's READ answer turned into STATUS_NETWORK_SESSION_EXPIRED
+    (an ERROR body, MS-SMB2 2.2.2), as a server whose session timed out
+    answers; same MessageId, SessionId and TreeId."""
+    hdr = bytearray(frame[:64])
+    struct.pack_into("<I", hdr, 8, STATUS_NETWORK_SESSION_EXPIRED)
+    struct.pack_into("<I", hdr, 20, 0)  # NextCommand
+    return bytes(hdr) + struct.pack("<HBBI", 9, 0, 0, 0) + b"\0"
+
+
+def test_session_expiry_reauthenticates_and_replays_invisibly(srv, mounts):
+    """A READ answered STATUS_NETWORK_SESSION_EXPIRED: the session is set up
+    again with the stored credentials and the read is replayed; the program
+    sees its data and no error. (The session is unsigned here, vers=3.0 with
+    nosign, so that the proxy can write the expiry.)"""
+    data = bytes(range(256)) * 40
+    put_backing(srv, "expiry.bin", data)
+    state = {"armed": False, "expired": 0}
+
+    def to_client(frame):
+        h = frame_header(frame)
+        if (state["armed"] and not state["expired"] and h and h[0] == READ_CMD and h[2] == 0
+                and not struct.unpack_from("<I", frame, 20)[0]):
+            state["expired"] += 1
+            return expired_answer(frame)
+        return frame
+
+    p = FaultProxy("127.0.0.1", srv.port, to_client=to_client).start()
+    try:
+        m = mounts(opts="vers=3.0,nosign,cache=none", port=p.port, flags=["-d"])
+        state["armed"] = True
+        with open(m.path("expiry.bin"), "rb") as f:
+            assert f.read() == data
+        assert state["expired"] == 1, "no READ answer was turned into an expiry"
+        err = finish(m)
+        counters = re.search(r"^smbfuse: resilience: reconnects=(\d+) replays=(\d+)", err, re.M)
+        assert counters and int(counters.group(1)) >= 1 and int(counters.group(2)) >= 1, err[-2000:]
+        assert "session expired: re-authenticating" in err
+    finally:
+        p.stop()
