@@ -19,6 +19,7 @@
 #include "proto/lease.h"
 #include "proto/ntstatus.h"
 #include "proto/reparse.h"
+#include "proto/tree.h"
 #include "proto/smb2.h"
 #include "util/bytes.h"
 #include "util/timeconv.h"
@@ -452,8 +453,14 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 		nctx++;
 		memcpy(ctx[nctx].name, op->v2 ? "DH2Q" : "DHnQ", 4);
 		ctx[nctx].data = dq;
-		ctx[nctx].data_len =
-		        op->v2 ? smb2_dh2q_encode(dq, 0, 0, op->create_guid) : smb2_dhnq_encode(dq);
+		/* On a continuously available share, ask for a persistent
+		 * handle (3.x): it survives even the server's failover. */
+		uint32_t dflags = op->v2 && (sf_tree_capabilities(fs->tree) &
+		                             SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY)
+		                          ? SMB2_DHANDLE_FLAG_PERSISTENT
+		                          : 0;
+		ctx[nctx].data_len = op->v2 ? smb2_dh2q_encode(dq, 0, dflags, op->create_guid)
+		                            : smb2_dhnq_encode(dq);
 		nctx++;
 	}
 	struct smb2_create_req q = {
