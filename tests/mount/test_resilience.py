@@ -41,7 +41,7 @@ import pytest
 
 from conftest import BAD_STDERR, Mount, is_mounted, keep_log
 from faultproxy import FaultProxy
-from proxy import frame_header
+from proxy import frame_header, is_negotiate_response, set_negotiate_dialect
 from smbserver import USER, SmbServer
 
 SHARE = "resilience"
@@ -907,5 +907,37 @@ def test_session_expiry_reauthenticates_and_replays_invisibly(srv, mounts):
         counters = re.search(r"^smbfuse: resilience: reconnects=(\d+) replays=(\d+)", err, re.M)
         assert counters and int(counters.group(1)) >= 1 and int(counters.group(2)) >= 1, err[-2000:]
         assert "session expired: re-authenticating" in err
+    finally:
+        p.stop()
+
+
+def test_reconnect_refuses_another_dialect(srv, mounts):
+    """After a cut, the server (a man in the middle here) answers the new
+    NEGOTIATE with SMB 3.0 where the mount uses 3.1.1: refused as a
+    downgrade, never used; once NEGOTIATE is honest again, the mount
+    recovers by itself."""
+    state = {"downgrade": False, "rewritten": 0}
+
+    def to_client(frame):
+        if state["downgrade"] and is_negotiate_response(frame):
+            state["rewritten"] += 1
+            return set_negotiate_dialect(frame, 0x0300)
+        return frame
+
+    p = FaultProxy("127.0.0.1", srv.port, to_client=to_client).start()
+    try:
+        m = mounts(opts="timeout=5", port=p.port)  # 3.0 to 3.1.1 allowed; 3.1.1 chosen
+        assert roundtrip(m, "dialect-before", "b-")["ok"]
+        state["downgrade"] = True
+        p.cut()
+        assert wait_until(lambda: state["rewritten"] >= 1, 15), "no reconnect attempt"
+        res = roundtrip(m, "dialect-during", "d-")
+        assert not res["ok"] and res.get("errno") == errno.EIO, res
+        state["downgrade"] = False
+        took = poll_roundtrip(m, "dialect-after", within=15)
+        assert took < 15
+        err = finish(m)
+        assert re.search(r"chose SMB 3\.0 on reconnect where the mount uses SMB 3\.1\.1: refused",
+                         err), err[-2000:]
     finally:
         p.stop()
