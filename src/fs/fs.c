@@ -30,7 +30,9 @@
 #include <string.h>
 #include <time.h>
 
-#define ALL_INFO_LEN 4096 /* FileAllInformation with a long name */
+/* FileAllInformation ends with the file's full name: room for the longest
+ * (32767 UTF-16 units), or a deep path fails with STATUS_BUFFER_OVERFLOW. */
+#define ALL_INFO_LEN 65536
 
 static void handle_free(gpointer p)
 {

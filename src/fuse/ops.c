@@ -217,6 +217,7 @@ static void reply_dir(struct rd_op *r)
 		if (i < 2) {
 			name = i == 0 ? "." : "..";
 			st.st_mode = S_IFDIR;
+			st.st_ino = 1; /* d_ino 0 is a deleted entry to readdir(3) */
 		} else {
 			e = r->d->entries->pdata[i - 2];
 			name = e->name;
@@ -252,7 +253,7 @@ static void reply_dir(struct rd_op *r)
 			                           i + 1);
 		} else {
 			if (!st.st_ino)
-				st.st_ino = 1; /* "." and "..": d_ino must not be 0 */
+				st.st_ino = 1; /* d_ino 0 is a deleted entry to readdir(3) */
 			n = fuse_add_direntry(r->req, buf + used, r->size - used, name, &st, i + 1);
 		}
 		if (n > r->size - used)

@@ -459,7 +459,8 @@ static void send_batch(sf_conn *c, struct batch *b)
 		/* Sign when the session signs and the message is not sealed (an
 		 * encrypted message is authenticated by its AEAD tag). */
 		struct sf_conn_security *ss = sec_of(c, s->session_id);
-		if (ss && ss->sign && !ss->seal && !(s->flags & SF_REQ_NO_SIGN)) {
+		if (ss && (ss->sign || (s->flags & SF_REQ_SIGN)) && !ss->seal &&
+		    !(s->flags & SF_REQ_NO_SIGN)) {
 			sf_sign_apply(ss->sign_alg, ss->keys.signing, pdu, padded);
 			c->st.signed_sent++;
 			h.flags |= SMB2_FLAGS_SIGNED;

@@ -363,6 +363,9 @@ static void send_tree_connect(sf_tree *t)
 	        .body = body,
 	        .body_len = blen,
 	        .session_id = sf_session_id(s),
+	        /* 3.1.1 signs TREE_CONNECT whenever the session has a key, also
+	         * under nosign (MS-SMB2 3.2.4.2.4: servers refuse it unsigned). */
+	        .flags = sf_conn_negotiated(c)->dialect == SMB2_DIALECT_0311 ? SF_REQ_SIGN : 0,
 	        .done = tree_done,
 	        .user = t,
 	};

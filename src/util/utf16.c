@@ -136,6 +136,28 @@ uint8_t *sf_utf8_to_utf16(const char *s, ptrdiff_t len, size_t *out_bytes)
 	return g_byte_array_free(out, FALSE);
 }
 
+/* MS-DOS device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9), alone or with
+ * an extension, in any case: Windows cannot create them, and Samba stores
+ * them but lists them under mangled 8.3 names (CSHOFG~F), so a file made
+ * under one would vanish from its directory. */
+static bool dos_device_name(const uint8_t *u, size_t n)
+{
+	size_t base = 0;
+	while (base < n && u[base] != '.')
+		base++;
+	while (base > 0 && u[base - 1] == ' ')
+		base--; /* "CON .txt" too */
+	char b[5] = {0};
+	if (base < 3 || base > 4)
+		return false;
+	for (size_t i = 0; i < base; i++)
+		b[i] = (char)g_ascii_toupper((char)u[i]);
+	if (base == 3)
+		return !strcmp(b, "CON") || !strcmp(b, "PRN") || !strcmp(b, "AUX") ||
+		       !strcmp(b, "NUL");
+	return (!strncmp(b, "COM", 3) || !strncmp(b, "LPT", 3)) && b[3] >= '1' && b[3] <= '9';
+}
+
 uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int *err)
 {
 	GByteArray *out = g_byte_array_sized_new(strlen(path) * 2 + 2);
@@ -155,6 +177,14 @@ uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int 
 			e = EINVAL;
 			break;
 		}
+		if (n > 255) { /* NAME_MAX; SMB allows 255 UTF-16 units too */
+			e = ENAMETOOLONG;
+			break;
+		}
+		if (dos_device_name(u, n)) {
+			e = EINVAL;
+			break;
+		}
 		if (!first)
 			put_utf16(out, '\\');
 		e = append_utf16(out, u, n, true, mapposix);
@@ -165,6 +195,13 @@ uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int 
 		g_byte_array_unref(out);
 		if (err)
 			*err = e;
+		return NULL;
+	}
+	/* The longest path SMB carries is 32767 UTF-16 units (MS-FSCC 2.1.5). */
+	if (out->len > 65534) {
+		g_byte_array_unref(out);
+		if (err)
+			*err = ENAMETOOLONG;
 		return NULL;
 	}
 	*out_bytes = out->len;
