@@ -5,22 +5,11 @@
 #include "net/client.h"
 #include "opts.h"
 #include "util/heap.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-
-/* Log lines go to stderr with the program's name; debug only when asked. */
-static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
-                                   gpointer user)
-{
-	if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !g_getenv("G_MESSAGES_DEBUG"))
-		return G_LOG_WRITER_HANDLED;
-	char *line = g_log_writer_format_fields(level, fields, n, FALSE);
-	fprintf(stderr, "%s\n", line);
-	g_free(line);
-	return G_LOG_WRITER_HANDLED;
-}
 
 static void usage(const char *prog)
 {
@@ -29,7 +18,8 @@ static void usage(const char *prog)
 	       "  sec=ntlmssp|none, guest, sign, nosign, seal, uid=, gid=, file_mode=,\n"
 	       "  dir_mode=, ro, rw, cache=strict|loose|none, actimeo=, rsize=, wsize=,\n"
 	       "  mapposix, serverino, noserverino, allow_other (implies\n"
-	       "  default_permissions), noexec, nosuid, nodev, debug[=conn:session:fs:fuse]\n"
+	       "  default_permissions), noexec, nosuid, nodev, hard, soft, timeout=,\n"
+	       "  echo_interval=, debug[=all|conn:session:tree:req:handle:pool:fs:fuse:client]\n"
 	       "passwords: credentials=FILE (mode 0600), PASSWD_FD or PASSWD; never in options\n"
 	       "see smbfuse(8), which lists every mount.cifs option and what smbfuse does with "
 	       "it\n",
@@ -53,7 +43,7 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	const char *prog = g_str_has_prefix(base, "mount.") ? "mount.smbfuse" : "smbfuse";
-	g_log_set_writer_func(log_writer, NULL, NULL);
+	sf_log_init(prog);
 	sf_heap_tune_for_io();
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

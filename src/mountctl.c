@@ -12,6 +12,7 @@
 
 #include "fuse/ops.h"
 #include "net/client.h"
+#include "util/log.h"
 #include "proto/ntstatus.h"
 
 #include <errno.h>
@@ -111,22 +112,15 @@ static gboolean on_signal(gpointer p)
 	return G_SOURCE_CONTINUE;
 }
 
+/* debug=AREA:AREA (or all) selects debug output; G_MESSAGES_DEBUG from
+ * the environment works as glib's own programs know it. */
 static void setup_logging(const struct sf_config *cfg)
 {
-	if (!cfg->debug)
-		return;
-	/* debug=conn,fuse -> the matching log domains; all -> everything. */
-	if (!cfg->debug_list || !strcmp(cfg->debug_list, "all")) {
-		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
-		return;
-	}
-	GString *d = g_string_new(NULL);
-	char **parts = g_strsplit(cfg->debug_list, ":", -1); /* ',' is the -o separator */
-	for (char **p = parts; *p; p++)
-		g_string_append_printf(d, "%ssmbfuse-%s", d->len ? " " : "", *p);
-	g_strfreev(parts);
-	g_setenv("G_MESSAGES_DEBUG", d->str, TRUE);
-	g_string_free(d, TRUE);
+	const char *env = g_getenv("G_MESSAGES_DEBUG");
+	if (cfg->debug)
+		sf_log_set_debug(cfg->debug_list ? cfg->debug_list : "all");
+	else if (env && *env)
+		sf_log_set_debug("all");
 }
 
 struct prefix_check {
@@ -257,7 +251,9 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->mounted = true;
 	report(m, 0, NULL);
 	if (!cfg->foreground) {
-		/* Detached: nothing of the terminal stays open. */
+		/* Detached: nothing of the terminal stays open; messages go to
+		 * the journal, syslog or the log file (util/log.h). */
+		sf_log_detach();
 		int null = open("/dev/null", O_RDWR);
 		if (null >= 0) {
 			dup2(null, 0);
@@ -334,6 +330,19 @@ static int mount_main(struct sf_config *cfg, const char *prog)
 		fprintf(stderr, "%s: %s\n", prog, err->message);
 		g_error_free(err);
 		return SF_EXIT_USAGE;
+	}
+	/* No password from a file or the environment, and someone at a
+	 * terminal: ask, without echo, like mount.cifs. */
+	if (cfg->auth == SF_AUTH_NTLM && cfg->creds->user && !cfg->creds->password &&
+	    isatty(STDIN_FILENO)) {
+		char *prompt = g_strdup_printf("Password for %s@%s: ", cfg->creds->user, cfg->unc);
+		bool ok = sf_creds_prompt(cfg->creds, prompt, &err);
+		g_free(prompt);
+		if (!ok) {
+			fprintf(stderr, "%s: %s\n", prog, err->message);
+			g_error_free(err);
+			return SF_EXIT_USAGE;
+		}
 	}
 	struct stat sb;
 	if (stat(cfg->mountpoint, &sb) != 0) {

@@ -2,6 +2,7 @@
  * (see opts.h): every option is implemented, a documented no-op, or
  * refused by name. A password on the command line is refused. */
 #include "opts.h"
+#include "util/log.h"
 
 #include "proto/smb2.h"
 
@@ -395,6 +396,11 @@ static bool opt_iocharset(struct sf_config *c, const char *k, const char *v, GEr
 
 static bool opt_debug(struct sf_config *c, const char *k, const char *v, GError **err)
 {
+	if (v && !sf_log_areas_valid(v))
+		return BAD(
+		        "bad debug=%s (all, or areas joined by ':' from conn, session, tree, req, "
+		        "handle, pool, fs, fuse, client)",
+		        v);
 	c->debug = true;
 	g_free(c->debug_list);
 	c->debug_list = g_strdup(v ? v : "all");

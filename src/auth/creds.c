@@ -11,7 +11,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 struct sf_creds *sf_creds_new(void)
@@ -290,5 +292,62 @@ bool sf_creds_from_env(struct sf_creds *c, GError **err)
 		sf_wipe((char *)pw, strlen(pw)); /* the copy in our own environ */
 		unsetenv("PASSWD");
 	}
+	return true;
+}
+
+bool sf_creds_prompt(struct sf_creds *c, const char *prompt, GError **err)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NXIO,
+		            "no terminal to ask for a password");
+		return false;
+	}
+	struct termios old, quiet;
+	bool restore = tcgetattr(fd, &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		/* the prompt is a courtesy; reading is what matters */
+	}
+	/* Read into secure memory, a byte at a time up to the newline: no
+	 * stdio buffer ever holds the password. */
+	char *buf = sf_secmem_alloc(SF_PASSWORD_MAX + 1);
+	size_t n = 0;
+	bool ok = true, too_long = false;
+	for (;;) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n' || ch == '\r') {
+			ok = r >= 0;
+			break;
+		}
+		if (n == SF_PASSWORD_MAX) {
+			too_long = true;
+			continue; /* drain the line, keep nothing more */
+		}
+		buf[n++] = ch;
+	}
+	if (restore)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0) {
+		/* the echoed newline was suppressed; cosmetic only */
+	}
+	close(fd);
+	if (!ok || too_long) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            too_long ? "password longer than %d bytes" : "no password read",
+		            SF_PASSWORD_MAX);
+		sf_secmem_free(buf);
+		return false;
+	}
+	sf_creds_setn(&c->password, buf, n);
+	sf_secmem_free(buf); /* wipes */
 	return true;
 }

@@ -44,5 +44,8 @@ bool sf_creds_read_file(struct sf_creds *c, const char *path, GError **err);
  * from the environment so that children never inherit them. Returns false
  * with err on a bad descriptor, a read error or an overlong password. */
 bool sf_creds_from_env(struct sf_creds *c, GError **err);
+/* Ask for the password on the controlling terminal, echo off (as
+ * mount.cifs does when none was given); at most SF_PASSWORD_MAX bytes. */
+bool sf_creds_prompt(struct sf_creds *c, const char *prompt, GError **err);
 
 #endif
