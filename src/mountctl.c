@@ -208,6 +208,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.brl = !cfg->nobrl;
 	m->ctx.max_read = sf_fs_max_io(m->ctx.fs, false);
 	m->ctx.max_write = sf_fs_max_io(m->ctx.fs, true);
+	m->ctx.readahead = cfg->rasize ? cfg->rasize : 8u << 20;
 	if (cfg->rsize)
 		m->ctx.max_read = MIN(m->ctx.max_read, cfg->rsize);
 	if (cfg->wsize)
@@ -249,6 +250,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	}
 	g_string_free(mo, TRUE);
 	m->mounted = true;
+	sf_fuse_set_readahead(cfg->mountpoint, m->ctx.readahead);
 	report(m, 0, NULL);
 	if (!cfg->foreground) {
 		/* Detached: nothing of the terminal stays open; messages go to

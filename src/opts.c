@@ -337,6 +337,15 @@ static bool opt_iosize(struct sf_config *c, const char *k, const char *v, GError
 	return true;
 }
 
+static bool opt_rasize(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	unsigned long n;
+	if (!parse_num(v, 256ul << 20, &n, 10) || n < 4096)
+		return BAD("bad rasize=%s (4096 to 268435456 bytes)", v);
+	c->rasize = (uint32_t)n;
+	return true;
+}
+
 static bool opt_timeout(struct sf_config *c, const char *k, const char *v, GError **err)
 {
 	unsigned long n;
@@ -538,6 +547,7 @@ static const struct sf_opt table[] = {
         IMPL("acdirmax", SF_ARG_VALUE, opt_actimeo, "7", NULL),
         REFUSE("closetimeo", "handles are closed when the file is"),
         IMPL("rsize", SF_ARG_VALUE, opt_iosize, "65536", NULL),
+        IMPL("rasize", SF_ARG_VALUE, opt_rasize, "1048576", NULL),
         IMPL("wsize", SF_ARG_VALUE, opt_iosize, "65536", NULL),
         REFUSE("bsize", "st_blksize is not adjustable"),
         REFUSE("fsc", "no FS-Cache"),

@@ -40,6 +40,7 @@ struct sf_config {
 	enum sf_cache_mode cache;
 	double actimeo, acregmax, acdirmax;
 	uint32_t rsize, wsize;
+	uint32_t rasize; /* read-ahead window in bytes; 0: 8 MiB */
 	bool mfsymlinks, mapposix, nobrl, serverino;
 	bool allow_other, default_permissions, noperm;
 	/* VFS mount flags handed to libfuse as given: noexec, nosuid, ... */

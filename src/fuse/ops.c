@@ -672,8 +672,11 @@ static void sf_init(void *userdata, struct fuse_conn_info *conn)
 	/* Let the kernel send large writes; we split by the server's limit. */
 	conn->max_write = MAX(f->max_write, 128u * 1024);
 	/* Large readahead: the kernel then sends big reads, several at once
-	 * (FUSE_CAP_ASYNC_READ), which we split by the server's limit. */
-	conn->max_readahead = MAX(f->max_read, 1024u * 1024);
+	 * (FUSE_CAP_ASYNC_READ), which we split by the server's limit; and
+	 * enough of them in the background to fill a slow link. */
+	conn->max_readahead = MAX(f->readahead, f->max_read);
+	conn->max_background = 64;
+	conn->congestion_threshold = 48;
 	if (conn->capable & FUSE_CAP_ASYNC_READ)
 		conn->want |= FUSE_CAP_ASYNC_READ;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)

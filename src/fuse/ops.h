@@ -20,6 +20,7 @@ struct sf_fuse {
 	bool mfsymlinks; /* symlinks as Minshall+French files */
 	bool brl;        /* byte-range locks go to the server (not nobrl) */
 	uint32_t max_read, max_write;
+	uint32_t readahead; /* bytes the kernel reads ahead (rasize=) */
 	GHashTable *dirs;   /* open directory states (the kernel's RELEASEDIR
 	                     * is not read after teardown starts) */
 	GHashTable *opens;  /* node id -> open file handles (silly.c) */
@@ -32,6 +33,10 @@ struct sf_fuse {
 	uint64_t dispatch_group, next_group;
 	bool group_watched;
 };
+
+/* readahead.c: the kernel's read-ahead window for the mount (root only;
+ * right after mount(2), before INIT is answered). */
+void sf_fuse_set_readahead(const char *mountpoint, uint32_t bytes);
 
 /* Around the dispatch of one FUSE request (mountctl's loop). */
 void sf_fuse_dispatch_begin(struct sf_fuse *f);
