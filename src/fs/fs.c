@@ -658,9 +658,16 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 			          RD_MAX_ENTRIES);
 			return EIO;
 		}
-		char *name = sf_name_from_smb(e.name, e.name_len, rd->fs->cfg.mapposix);
+		/* "." and ".." are kept by name (their file ids are the inode
+		 * numbers a listing shows for them); other names POSIX cannot
+		 * show are left out. */
+		bool dot = (e.name_len == 2 && e.name[0] == '.' && !e.name[1]) ||
+		           (e.name_len == 4 && e.name[0] == '.' && !e.name[1] && e.name[2] == '.' &&
+		            !e.name[3]);
+		char *name = dot ? g_strdup(e.name_len == 2 ? "." : "..")
+		                 : sf_name_from_smb(e.name, e.name_len, rd->fs->cfg.mapposix);
 		if (!name)
-			continue; /* ".", "..", or a name POSIX cannot show */
+			continue;
 		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
 		d->name = name;
 		to_stat(rd->fs, &e.t, e.file_id, 1, &d->st);

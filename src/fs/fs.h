@@ -62,7 +62,8 @@ struct sf_fs_dirent {
 };
 /* entries: a GPtrArray of struct sf_fs_dirent (freed by the caller with
  * g_ptr_array_unref). Names from the server that are not valid
- * (containing '/', NUL, ".", "..") are left out. */
+ * (containing '/' or NUL) are left out; "." and ".." come as the server
+ * sent them (with their file ids), when it did. */
 typedef void (*sf_fs_dir_fn)(void *user, int err, GPtrArray *entries);
 
 /* Attributes of a path: CREATE + QUERY_INFO(FileAllInformation) + CLOSE. */

@@ -148,7 +148,9 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 struct dir_state {
 	struct sf_fs_handle h;
 	char *path;
-	GPtrArray *entries; /* NULL until listed */
+	uint64_t ino;       /* the directory's node id */
+	GPtrArray *entries; /* NULL until listed; without "." and ".." */
+	ino_t dot_ino[2];   /* inode numbers of "." and ".." */
 };
 
 static void dir_state_free(gpointer p)
@@ -177,6 +179,7 @@ static void sf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct dir_state *d = g_new0(struct dir_state, 1);
 	d->h.dir = true;
 	d->path = g_strdup(p);
+	d->ino = ino;
 	fi->fh = (uintptr_t)d;
 	if (!f->dirs)
 		f->dirs = g_hash_table_new_full(NULL, NULL, dir_state_free, NULL);
@@ -217,7 +220,7 @@ static void reply_dir(struct rd_op *r)
 		if (i < 2) {
 			name = i == 0 ? "." : "..";
 			st.st_mode = S_IFDIR;
-			st.st_ino = 1; /* d_ino 0 is a deleted entry to readdir(3) */
+			st.st_ino = r->d->dot_ino[i]; /* never 0: readdir(3) skips those */
 		} else {
 			e = r->d->entries->pdata[i - 2];
 			name = e->name;
@@ -264,12 +267,41 @@ static void reply_dir(struct rd_op *r)
 	g_free(buf);
 }
 
+/* The inode numbers "." and ".." show: what stat shows for the directory
+ * and its parent. With serverino those are the server's file ids, which
+ * its own "." and ".." entries carry; else node ids. */
+static void set_dots(struct sf_fuse *f, struct dir_state *d, GPtrArray *entries)
+{
+	char *parent = *d->path ? g_path_get_dirname(d->path) : g_strdup("");
+	if (!strcmp(parent, "."))
+		parent[0] = 0;
+	uint64_t pid = sf_itable_find(f->inodes, parent);
+	d->dot_ino[0] = (ino_t)d->ino;
+	d->dot_ino[1] = (ino_t)(pid ? pid : 1);
+	g_free(parent);
+	for (guint i = 0; i < entries->len;) {
+		struct sf_fs_dirent *e = entries->pdata[i];
+		int which = !strcmp(e->name, ".") ? 0 : !strcmp(e->name, "..") ? 1 : -1;
+		if (which < 0) {
+			i++;
+			continue;
+		}
+		/* The share root's ".." is the root itself (nothing is above it). */
+		if (f->serverino && e->st.st_ino && !(which == 1 && !*d->path))
+			d->dot_ino[which] = e->st.st_ino;
+		g_ptr_array_remove_index(entries, i);
+	}
+	if (!*d->path)
+		d->dot_ino[1] = d->dot_ino[0];
+}
+
 static void list_done(void *user, int err, GPtrArray *entries)
 {
 	struct rd_op *r = user;
 	if (err) {
 		fuse_reply_err(r->req, err);
 	} else {
+		set_dots(ctx_of(r->req), r->d, entries);
 		r->d->entries = entries;
 		reply_dir(r);
 	}

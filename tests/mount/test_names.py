@@ -17,9 +17,13 @@ def test_listing_has_dot_entries(mnt):
     open(os.path.join(d, "f"), "w").close()
     out = subprocess.run(["ls", "-a", d], capture_output=True, text=True, check=True).stdout
     assert out.split() == [".", "..", "f"]
-    # and through getdents without readdirplus's attributes: find -maxdepth 1
-    out = subprocess.run(["find", d, "-maxdepth", "1"], capture_output=True, text=True).stdout
-    assert sorted(out.split()) == sorted([d, os.path.join(d, "f")])
+    # their inode numbers are those stat shows for the directory and its parent
+    inos = {e.name: e.inode() for e in os.scandir(d)}
+    out = subprocess.run(["ls", "-ai", d], capture_output=True, text=True, check=True).stdout
+    shown = {line.split()[1]: int(line.split()[0]) for line in out.splitlines()}
+    assert shown["."] == os.stat(d).st_ino
+    assert shown[".."] == os.stat(mnt.path("")).st_ino
+    assert shown["f"] == os.stat(os.path.join(d, "f")).st_ino == inos["f"]
 
 
 @pytest.mark.parametrize("name", ["CON", "nul.txt", "Aux", "com1", "LPT9.log", "prn.tar.gz",
@@ -79,3 +83,14 @@ def test_nosign_on_311_mounts(server, fresh_mount):
         f.write("unsigned")
     assert open(m.backing("nosign.txt")).read() == "unsigned"
     os.unlink(m.path("nosign.txt"))
+
+
+def test_dot_inodes_with_noserverino(server, fresh_mount):
+    m = fresh_mount(opts="noserverino").start()
+    d = m.path("dots-nsi")
+    os.makedirs(os.path.join(d, "sub"), exist_ok=True)
+    out = subprocess.run(["ls", "-ai", os.path.join(d, "sub")], capture_output=True, text=True,
+                         check=True).stdout
+    shown = {line.split()[1]: int(line.split()[0]) for line in out.splitlines()}
+    assert shown["."] == os.stat(os.path.join(d, "sub")).st_ino
+    assert shown[".."] == os.stat(d).st_ino
