@@ -236,7 +236,11 @@ static void reply_dir(struct rd_op *r)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
 			if (ep.ino) {
 				fix_ino(f, &ep.attr, ep.ino);
-				ep.attr_timeout = f->attr_timeout;
+				/* A listing gives no link count (1 here): for a file
+				 * known by several names, the kernel asks again. */
+				bool linked = !S_ISDIR(st.st_mode) &&
+				              sf_itable_names(f->inodes, ep.ino) > 1;
+				ep.attr_timeout = linked ? 0 : f->attr_timeout;
 				ep.entry_timeout = f->entry_timeout;
 			}
 			n = fuse_add_direntry_plus(r->req, buf + used, r->size - used, name, &ep,
