@@ -272,6 +272,27 @@ static bool name_moved_on(struct sf_itable *t, struct name *e, uint64_t file_id,
 	return known && known != e->node;
 }
 
+/* Whether n already has name in parent but in other case: the same name on
+ * a server that ignores case, not a hard link. Joined, the two would be
+ * one inode to the kernel, which then drops a rename from one to the
+ * other (mv readme README) as a rename onto itself. */
+static bool case_alias(struct node *n, struct node *parent, const char *name)
+{
+	bool alias = false;
+	char *folded = NULL;
+	for (struct name *e = n->names; e && !alias; e = e->next) {
+		if (e->parent != parent)
+			continue;
+		if (!folded)
+			folded = g_utf8_casefold(name, -1);
+		char *other = g_utf8_casefold(e->name, -1);
+		alias = !strcmp(folded, other);
+		g_free(other);
+	}
+	g_free(folded);
+	return alias;
+}
+
 uint64_t sf_itable_lookup(struct sf_itable *t, uint64_t parent, const char *name,
                           const struct stat *st)
 {
@@ -298,7 +319,7 @@ uint64_t sf_itable_lookup(struct sf_itable *t, uint64_t parent, const char *name
 		}
 	} else {
 		n = file_id && !dir ? g_hash_table_lookup(t->files, &file_id) : NULL;
-		if (!n)
+		if (!n || case_alias(n, p, name))
 			n = node_new(t, file_id, dir);
 		name_add(t, n, p, name);
 	}

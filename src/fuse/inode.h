@@ -6,7 +6,9 @@
  * (a hard link) gets that node, which gains a name: the kernel then sees
  * one inode, whose link count and attributes are right at once. Without
  * a file id, or with noserverino, a node is found by its name only.
- * Directories are never joined by file id: they have one name at most.
+ * Directories are never joined by file id: they have one name at most;
+ * nor is a name that differs only in case from one the node has in the
+ * same directory (one name on a server that ignores case).
  *
  * A path is made by walking up the names, so renaming a directory moves
  * one name whatever lies below it.

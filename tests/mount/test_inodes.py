@@ -57,6 +57,19 @@ def test_hard_link_one_inode(mnt):
     shutil.rmtree(mnt.path("hl"))
 
 
+def test_case_only_rename(mnt):
+    """On a server that ignores case, "CASE" is the file "case": still two
+    inodes to the kernel, or it would drop the rename as one onto itself."""
+    a, b = mnt.path("case.txt"), mnt.path("CASE.txt")
+    with open(a, "w") as f:
+        f.write("x")
+    assert os.stat(b).st_ino == os.stat(a).st_ino  # the server's one file id
+    os.rename(a, b)
+    assert "CASE.txt" in os.listdir(mnt.backing())
+    assert "case.txt" not in os.listdir(mnt.backing())
+    os.unlink(b)
+
+
 def test_unlink_open_hard_links(mnt):
     """Both names of a file open here are hidden, and both deleted at the
     last close; a name not unlinked stays."""

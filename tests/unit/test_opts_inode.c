@@ -234,6 +234,16 @@ static void test_inode_hard_links(void)
 	 * server following a symbolic link shows one directory twice). */
 	uint64_t d2 = sf_itable_lookup(t, 1, "d2", &ds);
 	g_assert_cmpuint(d2, !=, d);
+	/* Nor is the same name in other case, on a server that ignores case:
+	 * a rename from one to the other must reach the server. */
+	struct stat gs = file_st(600);
+	uint64_t g = sf_itable_lookup(t, d, "Größe", &gs);
+	uint64_t g2 = sf_itable_lookup(t, d, "GRÖSSE", &gs);
+	g_assert_cmpuint(g2, !=, g);
+	g_assert_cmpuint(sf_itable_lookup(t, 1, "größe", &gs), ==, g); /* elsewhere: a link */
+	sf_itable_rename(t, d, "Größe", d, "GRÖSSE");
+	g_assert_cmpuint(sf_itable_find(t, d, "GRÖSSE"), ==, g);
+	g_assert_null(sf_itable_path(t, g2));
 	sf_itable_free(t);
 }
 
