@@ -319,6 +319,9 @@ uint64_t sf_itable_lookup(struct sf_itable *t, uint64_t parent, const char *name
 		}
 	} else {
 		n = file_id && !dir ? g_hash_table_lookup(t->files, &file_id) : NULL;
+		/* Another kind of file: the id was used again after a delete. */
+		if (n && st && n->link != S_ISLNK(st->st_mode))
+			n = NULL;
 		if (!n || case_alias(n, p, name))
 			n = node_new(t, file_id, dir);
 		name_add(t, n, p, name);

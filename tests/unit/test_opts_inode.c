@@ -366,6 +366,12 @@ static void test_inode_replaced(void)
 	uint64_t l = sf_itable_lookup(t, 1, "l", &ls);
 	g_assert_true(sf_itable_is_link(t, l));
 	g_assert_false(sf_itable_is_link(t, c));
+	/* A file id known for a link, reported for a regular file: the id
+	 * was used again, it is not a hard link. */
+	struct stat reused = file_st(400);
+	uint64_t r = sf_itable_lookup(t, 1, "r", &reused);
+	g_assert_cmpuint(r, !=, l);
+	g_assert_false(sf_itable_is_link(t, r));
 	sf_itable_free(t);
 }
 
