@@ -198,7 +198,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 			return code;
 		}
 	}
-	m->ctx.inodes = sf_itable_new();
+	m->ctx.inodes = sf_itable_new(cfg->serverino);
 	m->ctx.attr_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acregmax;
 	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
 	m->ctx.serverino = cfg->serverino;

@@ -21,13 +21,9 @@
 
 static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	char *path = sf_itable_child(ctx_of(req)->inodes, parent, name);
-	if (!path) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
-	struct op *o = op_new(req, path);
-	sf_fs_stat(o->f->fs, path, entry_done, o);
+	struct op *o = op_for_name(req, parent, name, false);
+	if (o)
+		sf_fs_stat(o->f->fs, o->path, entry_done, o);
 }
 
 static void sf_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -147,7 +143,6 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
  * taken for an open file. */
 struct dir_state {
 	struct sf_fs_handle h;
-	char *path;
 	uint64_t ino;       /* the directory's node id */
 	GPtrArray *entries; /* NULL until listed; without "." and ".." */
 	ino_t dot_ino[2];   /* inode numbers of "." and ".." */
@@ -158,7 +153,6 @@ static void dir_state_free(gpointer p)
 	struct dir_state *d = p;
 	if (d->entries)
 		g_ptr_array_unref(d->entries);
-	g_free(d->path);
 	g_free(d);
 }
 
@@ -173,12 +167,10 @@ void sf_fuse_drop_open(struct sf_fuse *f)
 static void sf_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct sf_fuse *f = ctx_of(req);
-	const char *p = path_or_reply(req, ino);
-	if (!p)
+	if (!path_or_reply(req, ino))
 		return;
 	struct dir_state *d = g_new0(struct dir_state, 1);
 	d->h.dir = true;
-	d->path = g_strdup(p);
 	d->ino = ino;
 	fi->fh = (uintptr_t)d;
 	if (!f->dirs)
@@ -200,6 +192,7 @@ static void sf_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 
 struct rd_op {
 	fuse_req_t req;
+	uint64_t ino; /* the directory */
 	struct dir_state *d;
 	size_t size;
 	off_t off;
@@ -242,15 +235,16 @@ static void reply_dir(struct rd_op *r)
 				e = NULL, ep.attr.st_mode = S_IFREG;
 			if (e && S_ISLNK(st.st_mode) && st.st_size == 0)
 				e = NULL, ep.attr.st_mode = S_IFLNK;
-			if (e) {
-				char *p = *r->d->path ? g_strconcat(r->d->path, "/", name, NULL)
-				                      : g_strdup(name);
-				ep.ino = sf_itable_lookup(f->inodes, p);
-				sf_itable_set_link(f->inodes, ep.ino, S_ISLNK(st.st_mode));
+			if (e)
+				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
+			if (ep.ino) {
 				fix_ino(f, &ep.attr, ep.ino);
-				ep.attr_timeout = f->attr_timeout;
+				/* A listing gives no link count (1 here): for a file
+				 * known by several names, the kernel asks again. */
+				bool linked = !S_ISDIR(st.st_mode) &&
+				              sf_itable_names(f->inodes, ep.ino) > 1;
+				ep.attr_timeout = linked ? 0 : f->attr_timeout;
 				ep.entry_timeout = f->entry_timeout;
-				g_free(p);
 			}
 			n = fuse_add_direntry_plus(r->req, buf + used, r->size - used, name, &ep,
 			                           i + 1);
@@ -272,13 +266,20 @@ static void reply_dir(struct rd_op *r)
  * its own "." and ".." entries carry; else node ids. */
 static void set_dots(struct sf_fuse *f, struct dir_state *d, GPtrArray *entries)
 {
-	char *parent = *d->path ? g_path_get_dirname(d->path) : g_strdup("");
-	if (!strcmp(parent, "."))
-		parent[0] = 0;
-	uint64_t pid = sf_itable_find(f->inodes, parent);
+	/* The parent's node: walk the directory's current path from the root
+	 * (it may have moved since it was opened). */
+	const char *path = sf_itable_path(f->inodes, d->ino);
+	bool root = !path || !*path;
+	uint64_t parent = 1;
+	if (!root) {
+		char **parts = g_strsplit(path, "/", -1);
+		guint n = g_strv_length(parts);
+		for (guint i = 0; i + 1 < n && parent; i++)
+			parent = sf_itable_find(f->inodes, parent, parts[i]);
+		g_strfreev(parts);
+	}
 	d->dot_ino[0] = (ino_t)d->ino;
-	d->dot_ino[1] = (ino_t)(pid ? pid : 1);
-	g_free(parent);
+	d->dot_ino[1] = (ino_t)(root ? d->ino : parent ? parent : 1);
 	for (guint i = 0; i < entries->len;) {
 		struct sf_fs_dirent *e = entries->pdata[i];
 		int which = !strcmp(e->name, ".") ? 0 : !strcmp(e->name, "..") ? 1 : -1;
@@ -287,11 +288,11 @@ static void set_dots(struct sf_fuse *f, struct dir_state *d, GPtrArray *entries)
 			continue;
 		}
 		/* The share root's ".." is the root itself (nothing is above it). */
-		if (f->serverino && e->st.st_ino && !(which == 1 && !*d->path))
+		if (f->serverino && e->st.st_ino && !(which == 1 && root))
 			d->dot_ino[which] = e->st.st_ino;
 		g_ptr_array_remove_index(entries, i);
 	}
-	if (!*d->path)
+	if (root)
 		d->dot_ino[1] = d->dot_ino[0];
 }
 
@@ -308,10 +309,12 @@ static void list_done(void *user, int err, GPtrArray *entries)
 	g_free(r);
 }
 
-static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus)
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi, bool plus)
 {
 	struct rd_op *r = g_new0(struct rd_op, 1);
 	r->req = req;
+	r->ino = ino;
 	r->d = (struct dir_state *)(uintptr_t)fi->fh;
 	r->size = size;
 	r->off = off;
@@ -325,35 +328,39 @@ static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_
 		g_free(r);
 		return;
 	}
-	sf_fs_readdir(ctx_of(req)->fs, r->d->path, list_done, r);
+	/* The path now: the directory may have moved since it was opened. */
+	const char *p = path_or_reply(req, ino);
+	if (!p) {
+		g_free(r);
+		return;
+	}
+	sf_fs_readdir(ctx_of(req)->fs, p, list_done, r);
 }
 
 static void sf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                        struct fuse_file_info *fi)
 {
-	do_readdir(req, size, off, fi, false);
+	do_readdir(req, ino, size, off, fi, false);
 }
 
 static void sf_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                            struct fuse_file_info *fi)
 {
-	do_readdir(req, size, off, fi, true);
+	do_readdir(req, ino, size, off, fi, true);
 }
 
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	char *path = child_for_change(req, parent, name);
-	if (!path)
-		return;
-	struct op *o = op_new(req, path);
-	sf_fs_mkdir(o->f->fs, path, mode, entry_done, o);
+	struct op *o = op_for_name(req, parent, name, true);
+	if (o)
+		sf_fs_mkdir(o->f->fs, o->path, mode, entry_done, o);
 }
 
 static void remove_done(void *user, int err)
 {
 	struct op *o = user;
 	if (!err)
-		sf_itable_unlink(o->f->inodes, o->path);
+		sf_itable_unlink(o->f->inodes, o->parent, o->name);
 	fuse_reply_err(o->req, err);
 	op_free(o);
 }
@@ -367,13 +374,12 @@ static void hidden_reply(void *user, int err)
 
 static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
 {
-	char *path = child_for_change(req, parent, name);
-	if (!path)
+	struct op *o = op_for_name(req, parent, name, true);
+	if (!o)
 		return;
-	struct op *o = op_new(req, path);
-	if (!dir && silly_hide(o->f, path, hidden_reply, o))
+	if (!dir && silly_hide(o->f, parent, name, hidden_reply, o))
 		return; /* open here: hidden now, deleted on its last close */
-	sf_fs_unlink(o->f->fs, path, dir, remove_done, o);
+	sf_fs_unlink(o->f->fs, o->path, dir, remove_done, o);
 }
 
 static void sf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -390,7 +396,7 @@ static void rename_done(void *user, int err)
 {
 	struct op *o = user;
 	if (!err)
-		sf_itable_rename(o->f->inodes, o->path, o->path2);
+		sf_itable_rename(o->f->inodes, o->parent, o->name, o->newparent, o->newname);
 	fuse_reply_err(o->req, err);
 	op_free(o);
 }
@@ -404,7 +410,8 @@ static void rename_now(void *user, int err)
 		return;
 	}
 	bool replace = !(o->fi.flags & RENAME_NOREPLACE);
-	if (sf_itable_is_link(o->f->inodes, o->path))
+	struct sf_itable *t = o->f->inodes;
+	if (sf_itable_is_link(t, sf_itable_find(t, o->parent, o->name)))
 		sf_fs_rename_link(o->f->fs, o->path, o->path2, replace, rename_done, o);
 	else
 		sf_fs_rename(o->f->fs, o->path, o->path2, replace, rename_done, o);
@@ -422,21 +429,24 @@ static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	char *from = sf_itable_child(f->inodes, parent, name);
 	char *to = sf_itable_child(f->inodes, newparent, newname);
-	if (!from || !to) {
-		g_free(from);
-		g_free(to);
+	if (!to) {
 		fuse_reply_err(req, ESTALE);
 		return;
 	}
-	struct op *o = op_new(req, from);
+	struct op *o = op_for_name(req, parent, name, true);
+	if (!o) {
+		g_free(to);
+		return;
+	}
 	o->path2 = to;
+	o->newparent = newparent;
+	o->newname = g_strdup(newname);
 	o->fi.flags = (int)flags;
 	/* Replacing a file open here: SMB refuses to rename onto an open
 	 * file, so it is hidden first (and deleted on its last close). */
-	if (!(flags & RENAME_NOREPLACE) && strcmp(from, to) != 0 &&
-	    silly_hide(f, to, rename_now, o))
+	if (!(flags & RENAME_NOREPLACE) && strcmp(o->path, to) != 0 &&
+	    silly_hide(f, newparent, newname, rename_now, o))
 		return;
 	rename_now(o, 0);
 }
@@ -490,13 +500,12 @@ static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                       struct fuse_file_info *fi)
 {
-	char *path = child_for_change(req, parent, name);
-	if (!path)
+	struct op *o = op_for_name(req, parent, name, true);
+	if (!o)
 		return;
-	struct op *o = op_new(req, path);
 	o->fi = *fi;
 	o->has_fi = true;
-	sf_fs_open(o->f->fs, path, fi->flags | O_CREAT, mode, open_done, o);
+	sf_fs_open(o->f->fs, o->path, fi->flags | O_CREAT, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)
@@ -510,21 +519,13 @@ struct release {
 	fuse_req_t req;
 	struct sf_fuse *f;
 	uint64_t ino;
-	char *gone; /* a hidden name deleted after the close */
+	GPtrArray *gone; /* hidden names deleted after the close */
 };
 
 static void release_finished(void *user, int err)
 {
 	struct release *r = user;
-	if (r->gone) {
-		if (err)
-			g_warning("could not delete %s, an unlinked file: %s", r->gone,
-			          g_strerror(err));
-		else
-			sf_itable_unlink(r->f->inodes, r->gone);
-	}
 	fuse_reply_err(r->req, 0);
-	g_free(r->gone);
 	g_free(r);
 }
 
@@ -532,7 +533,7 @@ static void release_closed(void *user, int err)
 {
 	struct release *r = user;
 	if (r->gone)
-		sf_fs_unlink(r->f->fs, r->gone, false, release_finished, r);
+		silly_delete(r->f, r->ino, r->gone, release_finished, r);
 	else
 		release_finished(r, 0);
 }

@@ -24,7 +24,8 @@ struct sf_fuse {
 	GHashTable *dirs;   /* open directory states (the kernel's RELEASEDIR
 	                     * is not read after teardown starts) */
 	GHashTable *opens;  /* node id -> open file handles (silly.c) */
-	GHashTable *hidden; /* node id -> 1: renamed away while open (silly.c) */
+	GHashTable *hidden; /* node id -> its names renamed away while open
+	                     * (silly.c) */
 	unsigned hidden_seq;
 	/* Interrupts: every request the server is asked while one FUSE
 	 * request is being dispatched carries its group number; an INTERRUPT

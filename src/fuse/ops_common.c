@@ -51,6 +51,8 @@ void op_free(struct op *o)
 {
 	g_free(o->path);
 	g_free(o->path2);
+	g_free(o->name);
+	g_free(o->newname);
 	g_free(o->buf);
 	g_free(o);
 }
@@ -64,8 +66,14 @@ void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid)
 void reply_entry(struct op *o, const struct stat *st)
 {
 	struct fuse_entry_param e = {0};
-	e.ino = sf_itable_lookup(o->f->inodes, o->path);
-	sf_itable_set_link(o->f->inodes, e.ino, S_ISLNK(st->st_mode));
+	e.ino = sf_itable_lookup(o->f->inodes, o->parent, o->name, st);
+	if (!e.ino) { /* the directory was forgotten meanwhile */
+		if (o->has_fi)
+			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
+			            NULL);
+		fuse_reply_err(o->req, ESTALE);
+		return;
+	}
 	e.attr = *st;
 	fix_ino(o->f, &e.attr, e.ino);
 	e.attr_timeout = o->f->attr_timeout;
@@ -111,15 +119,20 @@ const char *path_or_reply(fuse_req_t req, fuse_ino_t ino)
 	return p;
 }
 
-char *child_for_change(fuse_req_t req, fuse_ino_t parent, const char *name)
+struct op *op_for_name(fuse_req_t req, fuse_ino_t parent, const char *name, bool change)
 {
 	struct sf_fuse *f = ctx_of(req);
-	if (f->ro) {
+	if (change && f->ro) {
 		fuse_reply_err(req, EROFS);
 		return NULL;
 	}
 	char *path = sf_itable_child(f->inodes, parent, name);
-	if (!path)
+	if (!path) {
 		fuse_reply_err(req, ESTALE);
-	return path;
+		return NULL;
+	}
+	struct op *o = op_new(req, path);
+	o->parent = parent;
+	o->name = g_strdup(name);
+	return o;
 }

@@ -87,18 +87,17 @@ void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
 		fuse_reply_err(req, ENAMETOOLONG);
 		return;
 	}
-	char *path = child_for_change(req, parent, name);
-	if (!path)
+	struct op *o = op_for_name(req, parent, name, true);
+	if (!o)
 		return;
-	struct op *o = op_new(req, path);
 	if (!f->mfsymlinks) {
 		/* A native symlink: a reparse point on the server. */
-		sf_fs_symlink(f->fs, path, link, entry_done, o);
+		sf_fs_symlink(f->fs, o->path, link, entry_done, o);
 		return;
 	}
 	uint8_t *content = sf_mfsymlink_format(link);
 	o->size = strlen(link);
-	sf_fs_create_small(f->fs, path, content, SF_MFSYMLINK_SIZE, symlink_done, o);
+	sf_fs_create_small(f->fs, o->path, content, SF_MFSYMLINK_SIZE, symlink_done, o);
 	g_free(content);
 }
 
@@ -159,11 +158,9 @@ void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 	const char *from = path_or_reply(req, ino);
 	if (!from)
 		return;
-	char *to = child_for_change(req, newparent, newname);
-	if (!to)
-		return;
-	struct op *o = op_new(req, to);
-	sf_fs_link(f->fs, from, to, entry_done, o);
+	struct op *o = op_for_name(req, newparent, newname, true);
+	if (o) /* the entry is the node of from: one inode, two names */
+		sf_fs_link(f->fs, from, o->path, entry_done, o);
 }
 
 /* ---- extended attributes (user.* <-> SMB EAs) ------------------------- */

@@ -12,6 +12,9 @@ struct op {
 	struct sf_fuse *f;
 	char *path;
 	char *path2;
+	/* path is name in parent; path2 newname in newparent (rename) */
+	uint64_t parent, newparent;
+	char *name, *newname;
 	struct fuse_file_info fi;
 	bool has_fi;
 	uint64_t ino; /* the node an open is for */
@@ -29,7 +32,8 @@ struct op *op_new(fuse_req_t req, char *path);
 void op_free(struct op *o);
 /* st_ino from the server's file id (serverino), else the node id. */
 void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid);
-/* Count a lookup of o->path and answer with an entry (or create). */
+/* Count a lookup of o->name in o->parent and answer with an entry (or
+ * create). */
 void reply_entry(struct op *o, const struct stat *st);
 /* sf_fs_stat_fn for a name's entry (lookup, new links): the entry with
  * the right attributes for links (sf_fuse_symlink_attr), or the error;
@@ -38,9 +42,10 @@ void entry_done(void *user, int err, const struct stat *st);
 const char *path_of(fuse_req_t req, fuse_ino_t ino);
 /* The path of ino, or NULL after replying ESTALE. */
 const char *path_or_reply(fuse_req_t req, fuse_ino_t ino);
-/* The path of a name to create or remove in parent (g_free), or NULL
- * after replying EROFS (read-only mount) or ESTALE. */
-char *child_for_change(fuse_req_t req, fuse_ino_t parent, const char *name);
+/* An op for name in parent (path, parent and name set), or NULL after
+ * replying ESTALE (no path for parent) or, for a change (create, remove),
+ * EROFS on a read-only mount. */
+struct op *op_for_name(fuse_req_t req, fuse_ino_t parent, const char *name, bool change);
 
 /* Links whose attributes need the target: with mfsymlinks, a file that may
  * be a symlink file; a native link reported with size 0. Reads the link and
@@ -56,12 +61,17 @@ bool sf_fuse_symlink_attr(struct sf_fuse *f, const char *path, const struct stat
  * directory and deleted when its last handle here closes, as the kernel
  * client does. Files open elsewhere behave as the server says. */
 void silly_opened(struct sf_fuse *f, uint64_t ino);
-/* One handle of ino is closed; returns the hidden path to delete now
- * (g_free) when it was the last one of a hidden node, else NULL. */
-char *silly_closed(struct sf_fuse *f, uint64_t ino);
-/* If path is a file open here: rename it away, then done(user, err);
- * returns false and does nothing when it is not open. */
-bool silly_hide(struct sf_fuse *f, const char *path, sf_fs_err_fn done, void *user);
+/* One handle of ino is closed; returns the hidden names to delete now
+ * (for silly_delete) when it was the last one of a hidden node, else NULL. */
+GPtrArray *silly_closed(struct sf_fuse *f, uint64_t ino);
+/* Deletes the hidden names of ino that silly_closed gave (and frees
+ * them), then done(user, 0): a failure is only logged. */
+void silly_delete(struct sf_fuse *f, uint64_t ino, GPtrArray *names, sf_fs_err_fn done, void *user);
+/* If name in parent is a file open here (by any of its names): rename it
+ * away, then done(user, err); returns false and does nothing when it is
+ * not open. */
+bool silly_hide(struct sf_fuse *f, uint64_t parent, const char *name, sf_fs_err_fn done,
+                void *user);
 void silly_free(struct sf_fuse *f);
 
 /* ops_extra.c */

@@ -5,6 +5,10 @@ local smbd; prints seconds side by side and each peer's time divided by
 smbfuse's (above 1: smbfuse is faster). Measures, never asserts.
 
     sudo tests/bench/bench.py [--size-mib 256] [--files 1000] [--build build]
+                              [--rtt-ms 10]
+
+--rtt-ms puts a proxy that delays each direction by half of it between
+every client and smbd (tests/lib/delayproxy.py).
 """
 
 import argparse
@@ -18,6 +22,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
+from delayproxy import DelayProxy  # noqa: E402
 from smbserver import SmbServer, is_mounted_path  # noqa: E402
 
 
@@ -78,11 +83,14 @@ def wait_mounted(path, proc=None, timeout=30):
     return False
 
 
+PORT = None  # the port clients use: smbd's, or the delaying proxy's
+
+
 def mount_smbfuse(srv, build, base):
     d = os.path.join(base, "smbfuse")
     os.makedirs(d)
     cred = srv.credentials_file(directory=base)
-    sh(os.path.join(build, "src", "smbfuse"), f"//127.0.0.1:{srv.port}/share", d, "-o",
+    sh(os.path.join(build, "src", "smbfuse"), f"//127.0.0.1:{PORT}/share", d, "-o",
        f"credentials={cred}")
     return MountClient("smbfuse", d) if wait_mounted(d) else None
 
@@ -94,7 +102,7 @@ def mount_rclone(srv, base):
     os.makedirs(d)
     obscured = sh("rclone", "obscure", "-", input=srv.password).stdout.strip()
     env = dict(os.environ, RCLONE_CONFIG_BENCH_TYPE="smb", RCLONE_CONFIG_BENCH_HOST="127.0.0.1",
-               RCLONE_CONFIG_BENCH_PORT=str(srv.port), RCLONE_CONFIG_BENCH_USER=srv.user,
+               RCLONE_CONFIG_BENCH_PORT=str(PORT), RCLONE_CONFIG_BENCH_USER=srv.user,
                RCLONE_CONFIG_BENCH_PASS=obscured)
     p = subprocess.Popen(["rclone", "mount", "bench:share", d, "--vfs-cache-mode", "off"],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -114,7 +122,7 @@ def mount_smbnetfs(srv, base):
     os.makedirs(os.path.join(home, ".smb"))
     conf = os.path.join(home, ".smb", "smb.conf")
     with open(conf, "w") as f:
-        f.write(f"[global]\n  smb ports = {srv.port}\n  client min protocol = SMB2\n")
+        f.write(f"[global]\n  smb ports = {PORT}\n  client min protocol = SMB2\n")
     with open(os.path.join(home, ".smb", "smbnetfs.conf"), "w") as f:
         f.write(f'smb_conf "{conf}"\nauth "{srv.user}" "{srv.password}"\n')
     os.chmod(os.path.join(home, ".smb", "smbnetfs.conf"), 0o600)
@@ -125,7 +133,7 @@ def mount_smbnetfs(srv, base):
         p.kill()
         return None
     # libsmbclient ignores "smb ports" here; the port goes in the host name.
-    share = os.path.join(d, f"{srv.host}:{srv.port}", "share")
+    share = os.path.join(d, f"{srv.host}:{PORT}", "share")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -204,7 +212,7 @@ def run_smbclient(srv, base, src, n):
             f.write(blob)
 
     def cli(cmds, cwd=None):
-        sh("smbclient", f"//127.0.0.1/share", "-p", str(srv.port), "-A", auth, "-c", cmds,
+        sh("smbclient", f"//127.0.0.1/share", "-p", str(PORT), "-A", auth, "-c", cmds,
            cwd=cwd)
     out = os.path.join(base, "back.bin")
     return {
@@ -222,7 +230,9 @@ def main():
     ap.add_argument("--size-mib", type=int, default=256)
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
+    ap.add_argument("--rtt-ms", type=float, default=0)
     a = ap.parse_args()
+    global PORT
     base = tempfile.mkdtemp(prefix="smbfuse-bench.", dir="/tmp")
     src = os.path.join(base, "src.bin")
     with open(src, "wb") as f:
@@ -230,6 +240,11 @@ def main():
             f.write(os.urandom(1 << 20))
     results = {}
     with SmbServer(name="bench") as srv:
+        delay = DelayProxy(srv.port, a.rtt_ms / 2).start() if a.rtt_ms else None
+        PORT = delay.port if delay else srv.port
+        if delay:
+            print(f"every client through a proxy adding {a.rtt_ms / 2:g} ms each way",
+                  file=sys.stderr)
         for name, start in (("smbfuse", lambda: mount_smbfuse(srv, a.build, base)),
                             ("rclone mount", lambda: mount_rclone(srv, base)),
                             ("smbnetfs", lambda: mount_smbnetfs(srv, base))):
