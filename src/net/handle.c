@@ -219,6 +219,18 @@ static void ack_done(void *user, uint32_t status, const uint8_t *pdu, size_t len
 		g_debug("lease break acknowledgment: %s", sf_ntstatus_name(status));
 }
 
+/* An OPLOCK_BREAK acknowledgment (lease or oplock form); takes ack. */
+static void send_ack(sf_tree *t, uint8_t *ack, size_t len)
+{
+	struct sf_req_spec s = {.command = SMB2_OPLOCK_BREAK,
+	                        .body = ack,
+	                        .body_len = len,
+	                        .flags = SF_REQ_CONTROL,
+	                        .done = ack_done};
+	sf_tree_submit(t, &s, 1);
+	g_free(ack);
+}
+
 bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force)
 {
 	if (len < SMB2_HDR_LEN)
@@ -243,14 +255,7 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 		if (!(lb.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
 			return true;
 		size_t alen;
-		uint8_t *ack = smb2_lease_break_ack_encode(lb.key, lb.new_state, &alen);
-		struct sf_req_spec s = {.command = SMB2_OPLOCK_BREAK,
-		                        .body = ack,
-		                        .body_len = alen,
-		                        .flags = SF_REQ_CONTROL,
-		                        .done = ack_done};
-		sf_tree_submit(t, &s, 1);
-		g_free(ack);
+		send_ack(t, smb2_lease_break_ack_encode(lb.key, lb.new_state, &alen), alen);
 		return true;
 	}
 	struct smb2_oplock_break ob;
@@ -258,14 +263,7 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 		/* We request no oplocks; a server that sends a break anyway is
 		 * told we hold none (level II acknowledgment of nothing). */
 		size_t alen;
-		uint8_t *ack = smb2_oplock_break_ack_encode(ob.level, ob.fid, &alen);
-		struct sf_req_spec s = {.command = SMB2_OPLOCK_BREAK,
-		                        .body = ack,
-		                        .body_len = alen,
-		                        .flags = SF_REQ_CONTROL,
-		                        .done = ack_done};
-		sf_tree_submit(t, &s, 1);
-		g_free(ack);
+		send_ack(t, smb2_oplock_break_ack_encode(ob.level, ob.fid, &alen), alen);
 		return true;
 	}
 	return false;

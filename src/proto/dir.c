@@ -32,16 +32,7 @@ uint8_t *smb2_query_directory_req_encode(struct smb2_fileid fid, uint8_t info_cl
 int smb2_query_directory_rsp_decode(const uint8_t *pdu, size_t len,
                                     struct smb2_query_directory_rsp *o)
 {
-	struct sf_rd r;
-	sf_rd_init(&r, pdu, len);
-	sf_rd_seek(&r, SMB2_HDR_LEN);
-	if (sf_rd_u16(&r) != 9)
-		return -EPROTO;
-	uint16_t off = sf_rd_u16(&r);
-	uint32_t n = sf_rd_u32(&r);
-	if (!sf_rd_ok(&r))
-		return -EPROTO;
-	return span(pdu, len, SMB2_HDR_LEN + 8, off, n, &o->buf, &o->buf_len);
+	return buffer_rsp(pdu, len, &o->buf, &o->buf_len);
 }
 
 int smb2_dir_entry_next(uint8_t cls, const uint8_t *buf, size_t len, size_t *pos,

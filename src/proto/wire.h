@@ -40,4 +40,21 @@ static inline int span(const uint8_t *pdu, size_t len, size_t min_off, size_t of
 	return 0;
 }
 
+/* QUERY_DIRECTORY and QUERY_INFO answers share one layout (2.2.34,
+ * 2.2.38): StructureSize 9, OutputBufferOffset u16, OutputBufferLength
+ * u32, then the buffer. */
+static inline int buffer_rsp(const uint8_t *pdu, size_t len, const uint8_t **p, size_t *plen)
+{
+	struct sf_rd r;
+	sf_rd_init(&r, pdu, len);
+	sf_rd_seek(&r, SMB2_HDR_LEN);
+	if (sf_rd_u16(&r) != 9)
+		return -EPROTO;
+	uint16_t off = sf_rd_u16(&r);
+	uint32_t n = sf_rd_u32(&r);
+	if (!sf_rd_ok(&r))
+		return -EPROTO;
+	return span(pdu, len, SMB2_HDR_LEN + 8, off, n, p, plen);
+}
+
 #endif
