@@ -255,7 +255,8 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 		if (!(lb.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
 			return true;
 		size_t alen;
-		send_ack(t, smb2_lease_break_ack_encode(lb.key, lb.new_state, &alen), alen);
+		uint8_t *ack = smb2_lease_break_ack_encode(lb.key, lb.new_state, &alen);
+		send_ack(t, ack, alen);
 		return true;
 	}
 	struct smb2_oplock_break ob;
@@ -263,7 +264,8 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 		/* We request no oplocks; a server that sends a break anyway is
 		 * told we hold none (level II acknowledgment of nothing). */
 		size_t alen;
-		send_ack(t, smb2_oplock_break_ack_encode(ob.level, ob.fid, &alen), alen);
+		uint8_t *ack = smb2_oplock_break_ack_encode(ob.level, ob.fid, &alen);
+		send_ack(t, ack, alen);
 		return true;
 	}
 	return false;
