@@ -1,6 +1,7 @@
 """Issue 10, logging: debug= areas filter, a detached mount's messages
 reach the journal, syslog or the log file smbfuse(8) names, and a
-password is asked on the terminal (no echo) when none was given."""
+password is asked on the terminal (no echo) when none was given; and
+rasize= sets the kernel's read-ahead window."""
 
 import os
 import pty
@@ -98,3 +99,25 @@ def test_password_prompt_without_echo(server, mp):
         subprocess.run(["fusermount3", "-u", mp])
         os.waitpid(pid, 0)
         os.close(fd)
+
+
+def bdi_readahead_kb(mountpoint):
+    real = os.path.realpath(mountpoint)
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[4] == real:
+                with open(f"/sys/class/bdi/{fields[2]}/read_ahead_kb") as r:
+                    return int(r.read())
+    raise AssertionError("not mounted")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root sets the read-ahead window")
+@pytest.mark.parametrize("opts,kb", [("", 8192), ("rasize=1048576", 1024)])
+def test_rasize_sets_the_read_ahead_window(server, opts, kb):
+    m = Mount(server, opts=opts).start()
+    try:
+        os.listdir(m.path())
+        assert bdi_readahead_kb(m.dir) == kb
+    finally:
+        m.stop()

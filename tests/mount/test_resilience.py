@@ -941,3 +941,30 @@ def test_reconnect_refuses_another_dialect(srv, mounts):
                          err), err[-2000:]
     finally:
         p.stop()
+
+
+def counters_of(err):
+    m = re.search(r"^smbfuse: resilience: (.*)$", err, re.M)
+    assert m, err[-2000:]
+    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+
+
+@pytest.mark.parametrize("opts", ["", "nolease"])
+def test_nolease_makes_no_durable_handles(srv, px, mounts, opts):
+    """By default an open file is durable and reclaimed after a cut; with
+    nolease there is no lease, so no durable handle: the file is reopened
+    by name instead (it holds no locks), and still works."""
+    m = mounts(opts=opts, port=px.port, flags=["-d"])
+    name = f"lease-{opts or 'default'}.txt"
+    with open(m.path(name), "w") as f:
+        f.write("before ")
+        f.flush()
+        px.cut()
+        time.sleep(0.5)
+        f.write("after")
+    assert open(m.backing(name)).read() == "before after"
+    c = counters_of(finish(m))
+    if opts == "nolease":
+        assert c["handles_reclaimed"] == 0 and c["handles_reopened"] == 1, c
+    else:
+        assert c["handles_reclaimed"] == 1 and c["handles_reopened"] == 0, c
