@@ -10,6 +10,17 @@
 
 #include <fuse_lowlevel.h>
 
+/* FUSE opcodes counted (they are below 64). */
+#define SF_FUSE_OPCODES 64
+
+struct sf_fuse_stats {
+	uint64_t ops[SF_FUSE_OPCODES];  /* FUSE requests, by opcode */
+	uint64_t writes_behind;         /* writes acknowledged before the server answered */
+	uint64_t writes_waited;         /* writes that waited for room first */
+	uint64_t write_errors_deferred; /* failures reported at a later call */
+	uint64_t negative_hits;         /* lookups answered "absent" locally */
+};
+
 struct sf_fuse {
 	sf_fs *fs;
 	struct sf_itable *inodes;
@@ -27,6 +38,10 @@ struct sf_fuse {
 	GHashTable *hidden; /* node id -> its names renamed away while open
 	                     * (silly.c) */
 	unsigned hidden_seq;
+	GHashTable *wb; /* node id -> writes in flight (writebehind.c) */
+	struct sf_fuse_stats stats;
+	GHashTable *dcache;      /* dir node id -> its names (dircache.c) */
+	uint64_t dcache_changes; /* changes of any directory by this mount */
 	/* Interrupts: every request the server is asked while one FUSE
 	 * request is being dispatched carries its group number; an INTERRUPT
 	 * for it cancels them (they answer EINTR), so that Ctrl-C works on a

@@ -252,6 +252,8 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 		}
 		if (!ours && !force)
 			return false;
+		if (ours)
+			sf_tree_stats(t)->lease_breaks++;
 		if (!(lb.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
 			return true;
 		size_t alen;

@@ -31,6 +31,7 @@ struct sf_resilience_stats {
 	uint64_t handles_reopened;  /* reopened by path instead (the same file) */
 	uint64_t handles_lost;      /* handles that could not be */
 	uint64_t timeouts;          /* requests failed while waiting (soft) */
+	uint64_t lease_breaks;      /* lease breaks of our handles */
 };
 
 struct sf_tree_policy {
