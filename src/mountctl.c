@@ -275,6 +275,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	}
 	g_string_free(mo, TRUE);
 	m->mounted = true;
+	m->ctx.se = m->se;
+	sf_pc_start(&m->ctx);
 	sf_fuse_set_readahead(cfg->mountpoint, m->ctx.readahead);
 	report(m, 0, NULL);
 	if (!cfg->foreground) {
@@ -328,7 +330,8 @@ static void teardown(struct mount_state *m)
 		sf_fs_close_all(m->ctx.fs);
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
-		; /* deferred completions of the failed requests */
+		;            /* deferred completions of the failed requests */
+	sf_pc_stop(&m->ctx); /* its thread uses the session */
 	if (m->se)
 		fuse_session_destroy(m->se);
 	free(m->buf.mem);

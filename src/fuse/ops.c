@@ -40,7 +40,8 @@ static void relisted(void *user, int err, GPtrArray *entries)
 {
 	struct op *o = user;
 	double ttl;
-	g_debug("relisted for %s: %s, %u entries", o->path, g_strerror(err), err ? 0 : entries->len);
+	g_debug("relisted for %s: %s, %u entries", o->path, g_strerror(err),
+	        err ? 0 : entries->len);
 	if (!err) {
 		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, entries);
 		g_ptr_array_unref(entries);
@@ -575,6 +576,8 @@ static void open_done(void *user, int err, struct sf_fs_handle *h, const struct 
 	}
 	o->fi.fh = (uintptr_t)h;
 	set_cache_flags(o->f, &o->fi);
+	if (!o->has_fi)
+		sf_pc_opened(o->f, o->ino, h, st, &o->fi);
 	if (o->has_fi) { /* create */
 		reply_entry(o, st);
 	} else if (fuse_reply_open(o->req, &o->fi) == -ENOENT) {
@@ -891,6 +894,10 @@ static void sf_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ASYNC_READ;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* Cached pages of a file whose size or times changed are dropped
+	 * (pagecache.c keeps them across opens only under a lease). */
+	if (!f->direct_io && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA))
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	/* Byte-range locks go to the server unless nobrl; then the kernel
 	 * keeps them local to this client. */
 	if (f->brl)

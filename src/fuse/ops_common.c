@@ -83,6 +83,7 @@ void reply_entry(struct op *o, const struct stat *st)
 	e.attr_timeout = o->f->attr_timeout;
 	e.entry_timeout = o->f->entry_timeout;
 	if (o->has_fi) {
+		sf_pc_opened(o->f, e.ino, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, st, &o->fi);
 		if (fuse_reply_create(o->req, &e, &o->fi) == -ENOENT) {
 			/* The kernel dropped the request: the handle is ours to close. */
 			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,

@@ -129,6 +129,11 @@ enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const ch
                                        double *ttl);
 void sf_dcache_free(struct sf_fuse *f);
 
+/* pagecache.c: an open of ino got h with attributes st: sets
+ * fi->keep_cache when the cached pages are still good (see there). */
+void sf_pc_opened(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h, const struct stat *st,
+                  struct fuse_file_info *fi);
+
 /* ops_extra.c */
 void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
 void sf_readlink(fuse_req_t req, fuse_ino_t ino);

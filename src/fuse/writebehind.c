@@ -131,7 +131,7 @@ static void write_finished(struct wb_write *w)
 		if (err && !n->err) {
 			n->err = err;
 			f->stats.write_errors_deferred++;
-			g_warning("a write acknowledged earlier failed: %s (reported at the next "
+			g_message("a write acknowledged earlier failed: %s (reported at the next "
 			          "write, fsync or close)",
 			          g_strerror(err));
 		}
