@@ -111,6 +111,7 @@ static void attr_cont(void *user, const struct stat *st)
 	struct sf_fuse *f = ctx_of(a->req);
 	struct stat s = *st;
 	fix_ino(f, &s, a->ino);
+	sf_ac_put(f, a->ino, &s, f->attr_timeout);
 	fuse_reply_attr(a->req, &s, f->attr_timeout);
 	g_free(a);
 }
@@ -126,6 +127,7 @@ static void attr_done(void *user, int err, const struct stat *st)
 	} else {
 		struct stat s = *st;
 		fix_ino(f, &s, a->ino);
+		sf_ac_put(f, a->ino, &s, f->attr_timeout);
 		fuse_reply_attr(a->req, &s, f->attr_timeout);
 	}
 	g_free(a);
@@ -166,6 +168,19 @@ static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		sf_fs_stat(ctx_of(req)->fs, p, attr_done, a);
 }
 
+/* A SETATTR that would store nothing: ownership (fixed by uid=/gid= on a
+ * share without unix extensions), and permission bits that leave the
+ * read-only attribute (the only one SMB stores) as it is. */
+static bool setattr_changes_nothing(const struct stat *known, const struct stat *attr, int to_set)
+{
+	const int owner = FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_CTIME;
+	if (to_set & ~(owner | FUSE_SET_ATTR_MODE))
+		return false;
+	if (!(to_set & FUSE_SET_ATTR_MODE) || S_ISDIR(known->st_mode))
+		return true;
+	return ((attr->st_mode & 0222) != 0) == ((known->st_mode & 0222) != 0);
+}
+
 static void setattr_redo(struct redo *r)
 {
 	sf_setattr(r->req, r->ino, &r->attr, r->to_set, r->has_fi ? &r->fi : NULL);
@@ -192,6 +207,14 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	const struct stat *known = sf_ac_get(f, ino);
+	if (known && setattr_changes_nothing(known, attr, to_set)) {
+		f->stats.setattr_local++;
+		struct stat s = *known;
+		fuse_reply_attr(req, &s, f->attr_timeout);
+		return;
+	}
+	sf_ac_drop(f, ino);
 	unsigned set = 0;
 	struct stat st = *attr;
 	struct timespec now;
@@ -245,6 +268,7 @@ void sf_fuse_drop_open(struct sf_fuse *f)
 {
 	silly_free(f);
 	sf_wb_free(f);
+	sf_ac_free(f);
 	sf_dcache_free(f);
 	if (f->dirs)
 		g_hash_table_destroy(f->dirs);
@@ -286,6 +310,14 @@ struct rd_op {
 	bool plus;
 	uint64_t token; /* sf_dcache_listing_begins */
 };
+
+/* A listing gives no link count (1 here): for a file known by several
+ * names, the kernel asks again. */
+static double linked_attr_timeout(struct sf_fuse *f, const struct stat *st, uint64_t ino)
+{
+	bool linked = !S_ISDIR(st->st_mode) && sf_itable_names(f->inodes, ino) > 1;
+	return linked ? 0 : f->attr_timeout;
+}
 
 /* Entries 0 and 1 are "." and ".."; entry i+2 is entries[i]. */
 static void reply_dir(struct rd_op *r)
@@ -332,6 +364,7 @@ static void reply_dir(struct rd_op *r)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
 			if (ep.ino) {
 				fix_ino(f, &ep.attr, ep.ino);
+				sf_ac_put(f, ep.ino, &ep.attr, linked_attr_timeout(f, &st, ep.ino));
 				/* A listing gives no link count (1 here): for a file
 				 * known by several names, the kernel asks again. */
 				bool linked = !S_ISDIR(st.st_mode) &&
@@ -456,6 +489,7 @@ static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 static void remove_done(void *user, int err)
 {
 	struct op *o = user;
+	sf_ac_drop(o->f, sf_itable_find(o->f->inodes, o->parent, o->name));
 	if (!err)
 		sf_itable_unlink(o->f->inodes, o->parent, o->name);
 	if (err)
@@ -496,6 +530,8 @@ static void sf_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void rename_done(void *user, int err)
 {
 	struct op *o = user;
+	sf_ac_drop(o->f, sf_itable_find(o->f->inodes, o->parent, o->name));
+	sf_ac_drop(o->f, sf_itable_find(o->f->inodes, o->newparent, o->newname));
 	if (!err) {
 		sf_itable_rename(o->f->inodes, o->parent, o->name, o->newparent, o->newname);
 		sf_dcache_removed(o->f, o->parent, o->name);
@@ -845,6 +881,7 @@ static void sf_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		fuse_reply_write(req, 0);
 		return;
 	}
+	sf_ac_drop(f, ino);
 	if (!f->direct_io) { /* cache=none writes through */
 		sf_wb_write(f, req, ino, (struct sf_fs_handle *)(uintptr_t)fi->fh, buf, size, off);
 		return;

@@ -21,6 +21,7 @@ struct sf_fuse_stats {
 	uint64_t negative_hits;         /* lookups answered "absent" locally */
 	uint64_t cache_kept;            /* opens that kept the cached pages */
 	uint64_t cache_dropped;         /* lease breaks that dropped them */
+	uint64_t setattr_local;         /* SETATTRs that changed nothing storable */
 };
 
 struct sf_fuse {
@@ -44,6 +45,7 @@ struct sf_fuse {
 	struct sf_fuse_stats stats;
 	GHashTable *dcache;      /* dir node id -> its names (dircache.c) */
 	struct fuse_session *se; /* for notifications (pagecache.c) */
+	GHashTable *acache;      /* node id -> attributes (attrcache.c) */
 	GHashTable *pcache;      /* node id -> what its cached pages are of */
 	GThreadPool *inval_pool; /* where the kernel is told to drop pages */
 	uint64_t dcache_changes; /* changes of any directory by this mount */

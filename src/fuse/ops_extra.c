@@ -158,6 +158,7 @@ void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 	const char *from = path_or_reply(req, ino);
 	if (!from)
 		return;
+	sf_ac_drop(f, ino); /* its link count changes */
 	struct op *o = op_for_name(req, newparent, newname, true);
 	if (o) /* the entry is the node of from: one inode, two names */
 		sf_fs_link(f->fs, from, o->path, entry_done, o);
@@ -328,6 +329,7 @@ void sf_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
 		return;
 	}
 	struct sf_fuse *f = ctx_of(req);
+	sf_ac_drop(f, ino);
 	struct sf_fs_handle *h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
 	if (f->ro) {
 		fuse_reply_err(req, EROFS);
@@ -480,6 +482,7 @@ void sf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		return;
 	}
 	struct sf_fuse *f = ctx_of(req);
+	sf_ac_drop(f, ino_out);
 	if (flags) {
 		fuse_reply_err(req, EINVAL);
 		return;

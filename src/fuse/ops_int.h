@@ -129,6 +129,13 @@ enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const ch
                                        double *ttl);
 void sf_dcache_free(struct sf_fuse *f);
 
+/* attrcache.c: attributes given to the kernel, while trusted (see
+ * there). put: timeout in seconds (0 keeps nothing). */
+void sf_ac_put(struct sf_fuse *f, uint64_t ino, const struct stat *st, double timeout);
+const struct stat *sf_ac_get(struct sf_fuse *f, uint64_t ino);
+void sf_ac_drop(struct sf_fuse *f, uint64_t ino);
+void sf_ac_free(struct sf_fuse *f);
+
 /* pagecache.c: an open of ino got h with attributes st: sets
  * fi->keep_cache when the cached pages are still good (see there). */
 void sf_pc_opened(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h, const struct stat *st,

@@ -95,6 +95,7 @@ static void on_break(void *user, struct sf_fs_handle *h, sf_break_ack *ack)
 	struct pc_node *n = f->pcache ? g_hash_table_lookup(f->pcache, &h->tag) : NULL;
 	if (n)
 		n->good = false;
+	sf_ac_drop(f, h->tag);
 	if (!h->tag || !f->se || !f->inval_pool) {
 		sf_tree_break_done(ack);
 		return;

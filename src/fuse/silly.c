@@ -140,6 +140,7 @@ static void hidden_done(void *user, int err)
 		hide_finish(h, err);
 		return;
 	}
+	sf_ac_drop(h->f, h->ino);
 	sf_itable_rename(h->f->inodes, h->parent, h->name, h->parent, h->hidden);
 	sf_dcache_removed(h->f, h->parent, h->name);
 	sf_dcache_added(h->f, h->parent, h->hidden);
