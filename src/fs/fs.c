@@ -635,12 +635,11 @@ sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(len, fs->max_write);
 	size_t blen;
-	struct sf_req_spec s = {.command = SMB2_WRITE, .done = write_done, .user = r};
+	struct sf_req_spec s = {
+	        .command = SMB2_WRITE, .flags = SF_REQ_TAKE_BODY, .done = write_done, .user = r};
 	s.body = smb2_write_req_encode(h->fid, off, data, r->len, &blen);
 	s.body_len = blen;
-	sf_req_handle q = sf_tree_submit(fs->tree, &s, 1);
-	g_free((void *)s.body);
-	return q;
+	return sf_tree_submit(fs->tree, &s, 1);
 }
 
 /* ---- directories -------------------------------------------------------- */

@@ -564,9 +564,21 @@ static void do_lock(fuse_req_t req, struct fuse_file_info *fi, uint64_t owner, i
 		fuse_req_interrupt_func(req, lock_interrupted, l);
 }
 
+/* A lock or unlock waits for the file's writes: another client that
+ * takes the lock next must find the data written under it. */
+static void setlk_redo(struct redo *r)
+{
+	sf_setlk(r->req, r->ino, &r->fi, &r->fl, r->flags);
+}
+
 void sf_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
               int sleep)
 {
+	struct redo *r = redo_if_writing(req, ino, setlk_redo);
+	if (r) {
+		r->fi = *fi, r->fl = *lock, r->flags = sleep;
+		return;
+	}
 	if (lock->l_start < 0 || lock->l_len < 0) {
 		fuse_reply_err(req, EINVAL);
 		return;
@@ -575,8 +587,18 @@ void sf_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct 
 	        (uint64_t)lock->l_len, sleep != 0);
 }
 
+static void flock_redo(struct redo *r)
+{
+	sf_flock(r->req, r->ino, &r->fi, r->flags);
+}
+
 void sf_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
 {
+	struct redo *r = redo_if_writing(req, ino, flock_redo);
+	if (r) {
+		r->fi = *fi, r->flags = op;
+		return;
+	}
 	int type = (op & LOCK_UN) ? F_UNLCK : (op & LOCK_EX) ? F_WRLCK : F_RDLCK;
 	/* flock() locks belong to the open file: one owner per handle. */
 	do_lock(req, fi, UINT64_MAX, type, 0, 0, !(op & LOCK_NB));

@@ -100,6 +100,7 @@ struct redo {
 	struct fuse_file_info fi, fi2;
 	bool has_fi;
 	struct stat attr;
+	struct flock fl;
 	int to_set, mode, whence, flags;
 	off_t off, off2, len;
 	size_t size;

@@ -82,6 +82,7 @@ typedef void (*sf_sent_fn)(void *user, const uint8_t *pdu, size_t len);
 #define SF_REQ_NO_TIMEOUT 0x02 /* change notify, blocking locks */
 #define SF_REQ_NO_SIGN    0x04 /* SESSION_SETUP before keys exist */
 #define SF_REQ_SIGN       0x08 /* sign even when the session does not (3.1.1 TREE_CONNECT) */
+#define SF_REQ_TAKE_BODY  0x10 /* sf_tree_submit takes body (g_malloc'd): no copy */
 
 struct sf_req_spec {
 	uint16_t command;
