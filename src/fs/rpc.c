@@ -136,6 +136,9 @@ static void bound(void *user, uint32_t status, const uint8_t *msg, size_t len)
 		return;
 	}
 	b->r->max_xmit = MIN(b->r->max_xmit, ack.max_recv);
+	/* Fragments are accepted up to the larger of what we asked for and
+	 * what the server says it sends: Samba 4.17 answers a max_recv_frag
+	 * of 1432 with fragments of 2040 bytes (and max_xmit_frag 4280). */
 	b->r->max_recv = MAX(b->r->max_recv, ack.max_xmit);
 	sf_rpc *r = b->r;
 	b->cb(b->user, 0, NULL, r);

@@ -5,6 +5,7 @@
  *   smbfuse-probe get //host/share/path LOCAL [-o opts]
  *   smbfuse-probe put LOCAL //host/share/path [-o opts]
  *   smbfuse-probe shares //host[:port] [-o opts] [--rpc-frag N] [--dump-rpc DIR]
+ *                 [--rpc-if-version N] [--rpc-opnum N]
  *
  * -o takes mount-style options (username=, domain=, credentials=, port=,
  * vers=, sec=, guest, sign, nosign, seal, timeout=). Passwords come only
@@ -43,6 +44,9 @@ struct probe {
 	bool debug;
 	struct sf_client *cl;
 	unsigned rpc_frag; /* --rpc-frag: the max_recv_frag we bind with */
+	/* Diagnostics (how a server refuses): bind srvsvc at another major
+	 * version, or send NetrShareEnum's request under another opnum. */
+	int rpc_if_version, rpc_opnum;
 };
 
 static int die(enum sf_exit code, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -629,11 +633,73 @@ static int cmd_put(struct probe *p, const char *local)
 
 /* ---- shares ------------------------------------------------------------ */
 
+struct rpc_wait {
+	bool done;
+	uint32_t status;
+	char *why;
+	sf_rpc *rpc;
+	size_t stub_len;
+};
+
+static void diag_bound(void *user, uint32_t status, const char *why, sf_rpc *r)
+{
+	struct rpc_wait *w = user;
+	w->done = true;
+	w->status = status;
+	w->why = g_strdup(why);
+	w->rpc = r;
+}
+
+static void diag_called(void *user, uint32_t status, const uint8_t *stub, size_t len)
+{
+	struct rpc_wait *w = user;
+	w->done = true;
+	w->status = status;
+	w->stub_len = len;
+}
+
+/* --rpc-if-version / --rpc-opnum: one bind and one call, to see the
+ * server's refusal (bind_nak or rejection, fault) through the client. */
+static int shares_diag(struct probe *p)
+{
+	struct rpc_syntax abstract = rpc_syntax_srvsvc;
+	if (p->rpc_if_version >= 0)
+		abstract.major = (uint16_t)p->rpc_if_version;
+	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag};
+	struct rpc_wait w = {0};
+	sf_rpc_bind(p->cl->tree, "srvsvc", &abstract, &ro, diag_bound, &w);
+	while (!w.done)
+		g_main_context_iteration(p->cl->ctx, TRUE);
+	if (w.status) {
+		int rc = die(sf_exit_for_status(w.status), "rpc bind: %s%s%s",
+		             sf_ntstatus_name(w.status), w.why ? ": " : "", w.why ? w.why : "");
+		g_free(w.why);
+		return rc;
+	}
+	sf_rpc *r = w.rpc;
+	size_t len;
+	uint8_t *stub = srvsvc_share_enum_req_encode(p->host, 0, &len);
+	w.done = false;
+	sf_rpc_call(r, (uint16_t)(p->rpc_opnum >= 0 ? p->rpc_opnum : SRVSVC_OPNUM_NETRSHAREENUM),
+	            stub, len, diag_called, &w);
+	g_free(stub);
+	while (!w.done)
+		g_main_context_iteration(p->cl->ctx, TRUE);
+	sf_rpc_free(r);
+	if (w.status)
+		return die(sf_exit_for_status(w.status), "rpc call: %s",
+		           sf_ntstatus_name(w.status));
+	printf("rpc call: %zu bytes of stub\n", w.stub_len);
+	return 0;
+}
+
 /* One line per share: name, type (as smbclient -L names it), flags
  * (special: STYPE_SPECIAL, an administrative share; temporary; "-" for
  * none) and remark, separated by tabs. */
 static int cmd_shares(struct probe *p)
 {
+	if (p->rpc_if_version >= 0 || p->rpc_opnum >= 0)
+		return shares_diag(p);
 	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag};
 	GPtrArray *shares = NULL;
 	char *why = NULL;
@@ -683,6 +749,7 @@ static int usage(void)
 	        "       " PROG " get //host/share/path LOCAL [-o opts]\n"
 	        "       " PROG " put LOCAL //host/share/path [-o opts]\n"
 	        "       " PROG " shares //host[:port] [-o opts] [--rpc-frag N] [--dump-rpc DIR]\n"
+	        "         [--rpc-if-version N] [--rpc-opnum N]  (diagnostics)\n"
 	        "options: username=,domain=,credentials=FILE,port=,vers=,sec=ntlmssp|none,\n"
 	        "         guest,sign,nosign,seal,cipher=,timeout=SECONDS\n"
 	        "passwords: credentials file, PASSWD_FD or PASSWD; never on the command line\n");
@@ -691,7 +758,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct probe p = {0};
+	struct probe p = {.rpc_if_version = -1, .rpc_opnum = -1};
 	g_log_set_writer_func(log_to_stderr, NULL, NULL);
 	sf_heap_tune_for_io();
 	p.creds = sf_creds_new();
@@ -718,6 +785,10 @@ int main(int argc, char **argv)
 				rc = die(SF_EXIT_USAGE, "--rpc-frag: 1432 to 65535 bytes");
 				goto out;
 			}
+		} else if (!strcmp(argv[i], "--rpc-if-version") && i + 1 < argc) {
+			p.rpc_if_version = atoi(argv[++i]) & 0xffff;
+		} else if (!strcmp(argv[i], "--rpc-opnum") && i + 1 < argc) {
+			p.rpc_opnum = atoi(argv[++i]) & 0xffff;
 		} else if (!strcmp(argv[i], "--dump-rpc") && i + 1 < argc) {
 			sf_rpc_set_dump_dir(argv[++i]);
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
