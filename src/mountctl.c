@@ -10,6 +10,7 @@
 
 #include "mountctl.h"
 
+#include "fs/shares.h"
 #include "fuse/ops.h"
 #include "net/client.h"
 #include "util/log.h"
@@ -146,6 +147,28 @@ static int check_prefix(sf_fs *fs)
 	return p.err;
 }
 
+static void get_share_tree(void *ctx, const char *share, sf_tree_fn done, void *user)
+{
+	struct mount_state *m = ctx;
+	sf_client_get_tree(m->client, share, done, user);
+}
+
+/* A server root: the shares, through srvsvc on IPC$ (already connected). */
+static int list_shares(struct mount_state *m, struct sf_config *cfg, GPtrArray **out)
+{
+	char *why = NULL;
+	uint32_t st = sf_shares_enum_sync(m->client->tree, cfg->host, NULL, m->client->ctx, out,
+	                                  &why, NULL);
+	if (!st)
+		return 0;
+	char *msg = g_strdup_printf("listing the shares of //%s: %s%s%s", cfg->host,
+	                            sf_ntstatus_name(st), why ? ": " : "", why ? why : "");
+	report(m, sf_exit_for_status(st), msg);
+	g_free(msg);
+	g_free(why);
+	return sf_exit_for_status(st);
+}
+
 static int run(struct mount_state *m, struct sf_config *cfg)
 {
 	setup_logging(cfg);
@@ -153,7 +176,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	struct sf_client_opts co = {
 	        .host = cfg->host,
 	        .port = cfg->port,
-	        .share = cfg->share,
+	        .share = cfg->share ? cfg->share : "IPC$",
 	        .min_dialect = cfg->min_dialect,
 	        .max_dialect = cfg->max_dialect,
 	        .auth = cfg->auth,
@@ -183,7 +206,16 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .nolease = cfg->nolease,
 	        .prefix = cfg->prefix,
 	};
-	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	if (cfg->share) {
+		m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	} else {
+		GPtrArray *shares = NULL;
+		int rc = list_shares(m, cfg, &shares);
+		if (rc)
+			return rc;
+		m->ctx.fs = sf_fs_new_root(m->client->tree, &fc, shares, get_share_tree, m);
+		g_ptr_array_unref(shares);
+	}
 	if (cfg->prefix) {
 		int rc = check_prefix(m->ctx.fs);
 		if (rc) {
@@ -216,7 +248,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 
 	/* Host and share come from the command line and may hold ',' or
 	 * '\\': escaped, they cannot end fsname= and add options. */
-	char *raw = g_strdup_printf("//%s/%s%s%s", cfg->host, cfg->share, cfg->prefix ? "/" : "",
+	char *raw = g_strdup_printf("//%s%s%s%s%s", cfg->host, cfg->share ? "/" : "",
+	                            cfg->share ? cfg->share : "", cfg->prefix ? "/" : "",
 	                            cfg->prefix ? cfg->prefix : "");
 	char *fsname = sf_fuse_opt_escape(raw);
 	g_free(raw);
@@ -308,6 +341,16 @@ static void teardown(struct mount_state *m)
 			        " timeouts=%" G_GUINT64_FORMAT "\n",
 			        rs->reconnects, rs->replays, rs->handles_reclaimed,
 			        rs->handles_lost, rs->handles_reopened, rs->timeouts);
+		/* One connection and one session however many shares were
+		 * entered (the server-root tests read this). */
+		struct sf_pool_counts pc;
+		sf_pool_counts(m->client->pool, &pc);
+		if (m->debug)
+			fprintf(stderr,
+			        "smbfuse: pool: connections=%u sessions=%u trees=%u "
+			        "shares_entered=%u\n",
+			        pc.conns, pc.sessions, pc.trees,
+			        m->ctx.fs ? sf_fs_root_connected(m->ctx.fs) : 0);
 	}
 	if (m->ctx.fs)
 		sf_fs_close_all(m->ctx.fs);

@@ -235,6 +235,9 @@ static void reply_dir(struct rd_op *r)
 				e = NULL, ep.attr.st_mode = S_IFREG;
 			if (e && S_ISLNK(st.st_mode) && st.st_size == 0)
 				e = NULL, ep.attr.st_mode = S_IFLNK;
+			/* A share of a server root is connected when looked up. */
+			if (e && e->lookup)
+				e = NULL, ep.attr.st_mode = S_IFDIR;
 			if (e)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
 			if (ep.ino) {

@@ -35,7 +35,13 @@ static void test_unc(void)
 	g_assert_cmpstr(c->host, ==, "::1");
 	g_assert_cmpuint(c->port, ==, 4455);
 	g_assert_cmpstr(c->share, ==, "sh");
-	g_assert_false(sf_config_parse_unc(c, "//hostonly", &err));
+	/* The server root: no share. */
+	g_assert_true(sf_config_parse_unc(c, "//hostonly", &err));
+	g_assert_cmpstr(c->host, ==, "hostonly");
+	g_assert_null(c->share);
+	g_assert_true(sf_config_parse_unc(c, "//hostonly/", &err));
+	g_assert_null(c->share);
+	g_assert_false(sf_config_parse_unc(c, "///share", &err));
 	g_clear_error(&err);
 	g_assert_false(sf_config_parse_unc(c, "srv/share", &err));
 	g_clear_error(&err);
