@@ -705,7 +705,7 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 		                 : sf_name_from_smb(e.name, e.name_len, rd->fs->cfg.mapposix);
 		if (!name)
 			continue;
-		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
+		struct sf_fs_dirent *d = g_new0(struct sf_fs_dirent, 1);
 		d->name = name;
 		to_stat(rd->fs, &e.t, e.file_id, 1, &d->st);
 		/* With the reparse attribute, EaSize holds the reparse tag
