@@ -5,7 +5,10 @@
  * transceived. Pipes opened for RPC are message-mode: a READ or
  * TRANSCEIVE answered with STATUS_BUFFER_OVERFLOW returned only the start
  * of a message, and the rest is read before the message is handed over,
- * so callers always see whole messages.
+ * so callers see whole messages as far as the server marks them. (Samba
+ * 4.17 answers the READs that follow an overflowed TRANSCEIVE with
+ * STATUS_SUCCESS at every piece, so rpc.c also cuts what it reads into
+ * fragments by their frag_length instead of trusting message ends.)
  *
  * Statuses are NTSTATUS (the fs layer maps them to errno where a FUSE
  * request waits). Every callback runs exactly once, never inside the call

@@ -12,6 +12,7 @@ struct sf_rpc {
 	sf_pipe *pipe;
 	uint32_t next_call_id;
 	uint16_t max_xmit, max_recv;
+	uint32_t io; /* bytes asked for per pipe read (see sf_rpc_opts) */
 	unsigned last_frags;
 };
 
@@ -155,7 +156,7 @@ static void pipe_opened(void *user, uint32_t status, sf_pipe *p)
 	b->r->pipe = p;
 	size_t len;
 	uint8_t *pdu = rpc_bind_encode(1, b->r->max_xmit, b->r->max_recv, &b->abstract, &len);
-	sf_pipe_transceive(p, pdu, len, b->r->max_recv, bound, b);
+	sf_pipe_transceive(p, pdu, len, b->r->io ? b->r->io : b->r->max_recv, bound, b);
 	g_free(pdu);
 }
 
@@ -167,6 +168,7 @@ void sf_rpc_bind(sf_tree *ipc, const char *pipe, const struct rpc_syntax *abstra
 	b->r->next_call_id = 2;
 	uint16_t frag = o && o->max_recv_frag ? o->max_recv_frag : 4280;
 	b->r->max_recv = MAX(frag, RPC_MIN_FRAG);
+	b->r->io = o ? o->pipe_read : 0;
 	b->r->max_xmit = 4280;
 	b->abstract = *abstract;
 	b->cb = cb;
@@ -222,7 +224,8 @@ static void consume(struct call_op *c)
 				call_finish(c, STATUS_INVALID_NETWORK_RESPONSE);
 				return;
 			}
-			sf_pipe_read(c->r->pipe, c->r->max_recv, got_message, c);
+			sf_pipe_read(c->r->pipe, c->r->io ? c->r->io : c->r->max_recv, got_message,
+			             c);
 			return;
 		}
 		if (rc || h.frag_len > c->r->max_recv) {
@@ -287,7 +290,8 @@ static void send_next(struct call_op *c)
 	if (c->next < c->frags->len)
 		sf_pipe_write(c->r->pipe, d, n, frag_written, c);
 	else /* the last fragment: its answer comes back in the same round trip */
-		sf_pipe_transceive(c->r->pipe, d, n, c->r->max_recv, got_message, c);
+		sf_pipe_transceive(c->r->pipe, d, n, c->r->io ? c->r->io : c->r->max_recv,
+		                   got_message, c);
 }
 
 void sf_rpc_call(sf_rpc *r, uint16_t opnum, const uint8_t *stub, size_t len, sf_rpc_call_fn cb,

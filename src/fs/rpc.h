@@ -18,6 +18,10 @@ typedef struct sf_rpc sf_rpc;
 
 struct sf_rpc_opts {
 	uint16_t max_recv_frag; /* what we take; 0: 4280 (and never below 1432) */
+	/* Bytes asked for per pipe READ or TRANSCEIVE (0: a whole fragment).
+	 * Smaller, every message arrives in pieces (STATUS_BUFFER_OVERFLOW,
+	 * then READs): how the pipe's message mode is tested. */
+	uint32_t pipe_read;
 };
 
 /* why: a one-line reason (lent), or NULL. */

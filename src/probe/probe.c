@@ -5,7 +5,7 @@
  *   smbfuse-probe get //host/share/path LOCAL [-o opts]
  *   smbfuse-probe put LOCAL //host/share/path [-o opts]
  *   smbfuse-probe shares //host[:port] [-o opts] [--rpc-frag N] [--dump-rpc DIR]
- *                 [--rpc-if-version N] [--rpc-opnum N]
+ *                 [--pipe-read N] [--rpc-if-version N] [--rpc-opnum N]
  *
  * -o takes mount-style options (username=, domain=, credentials=, port=,
  * vers=, sec=, guest, sign, nosign, seal, timeout=). Passwords come only
@@ -43,7 +43,8 @@ struct probe {
 	struct sf_creds *creds;
 	bool debug;
 	struct sf_client *cl;
-	unsigned rpc_frag; /* --rpc-frag: the max_recv_frag we bind with */
+	unsigned rpc_frag;  /* --rpc-frag: the max_recv_frag we bind with */
+	unsigned pipe_read; /* --pipe-read: bytes per pipe read (messages in pieces) */
 	/* Diagnostics (how a server refuses): bind srvsvc at another major
 	 * version, or send NetrShareEnum's request under another opnum. */
 	int rpc_if_version, rpc_opnum;
@@ -665,7 +666,7 @@ static int shares_diag(struct probe *p)
 	struct rpc_syntax abstract = rpc_syntax_srvsvc;
 	if (p->rpc_if_version >= 0)
 		abstract.major = (uint16_t)p->rpc_if_version;
-	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag};
+	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag, .pipe_read = p->pipe_read};
 	struct rpc_wait w = {0};
 	sf_rpc_bind(p->cl->tree, "srvsvc", &abstract, &ro, diag_bound, &w);
 	while (!w.done)
@@ -700,7 +701,7 @@ static int cmd_shares(struct probe *p)
 {
 	if (p->rpc_if_version >= 0 || p->rpc_opnum >= 0)
 		return shares_diag(p);
-	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag};
+	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag, .pipe_read = p->pipe_read};
 	GPtrArray *shares = NULL;
 	char *why = NULL;
 	unsigned frags = 0;
@@ -749,7 +750,7 @@ static int usage(void)
 	        "       " PROG " get //host/share/path LOCAL [-o opts]\n"
 	        "       " PROG " put LOCAL //host/share/path [-o opts]\n"
 	        "       " PROG " shares //host[:port] [-o opts] [--rpc-frag N] [--dump-rpc DIR]\n"
-	        "         [--rpc-if-version N] [--rpc-opnum N]  (diagnostics)\n"
+	        "         [--pipe-read N] [--rpc-if-version N] [--rpc-opnum N]\n"
 	        "options: username=,domain=,credentials=FILE,port=,vers=,sec=ntlmssp|none,\n"
 	        "         guest,sign,nosign,seal,cipher=,timeout=SECONDS\n"
 	        "passwords: credentials file, PASSWD_FD or PASSWD; never on the command line\n");
@@ -783,6 +784,12 @@ int main(int argc, char **argv)
 			p.rpc_frag = (unsigned)atoi(argv[++i]);
 			if (p.rpc_frag < 1432 || p.rpc_frag > 65535) {
 				rc = die(SF_EXIT_USAGE, "--rpc-frag: 1432 to 65535 bytes");
+				goto out;
+			}
+		} else if (!strcmp(argv[i], "--pipe-read") && i + 1 < argc) {
+			p.pipe_read = (unsigned)atoi(argv[++i]);
+			if (p.pipe_read < 16 || p.pipe_read > 65536) {
+				rc = die(SF_EXIT_USAGE, "--pipe-read: 16 to 65536 bytes");
 				goto out;
 			}
 		} else if (!strcmp(argv[i], "--rpc-if-version") && i + 1 < argc) {

@@ -21,7 +21,7 @@ EXTRA = {
     "hidden$": ["read only = no", "comment = a hidden share"],
     "printer": ["printable = yes", "path = /tmp", "comment = Test printer"],
     "denied": ["read only = no", "valid users = alice", "comment = alice only"],
-    "second": ["read only = no", f"valid users = smbtest", "comment = the second disk"],
+    "second": ["read only = no", "valid users = smbtest", "comment = the second disk"],
 }
 
 
@@ -125,6 +125,16 @@ def test_fragmented_answer():
             assert [o[:3] for o in probe_list(r.stdout)] == smbclient_list(s)
     finally:
         s.stop()
+
+
+def test_pipe_message_in_pieces(srv):
+    """Pipe reads of 64 bytes: every answer overflows the TRANSCEIVE
+    (STATUS_BUFFER_OVERFLOW) and the rest of the message is READ."""
+    r = probe("shares", f"//127.0.0.1:{srv.port}", "-o", cred_opts(srv), "-d",
+              "--pipe-read", "64")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert re.search(r"< IOCTL .*status=STATUS_BUFFER_OVERFLOW", r.stderr)
+    assert [o[:3] for o in probe_list(r.stdout)] == smbclient_list(srv)
 
 
 # ---- server-root mounts ------------------------------------------------------
