@@ -1106,10 +1106,15 @@ static void statfs_done(struct call *c)
 	cb(c->user, 0, &sv);
 }
 
-void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user)
+void sf_fs_statfs(sf_fs *fs, const char *path, sf_fs_statvfs_fn cb, void *user)
 {
-	if (fs->root && fs_root_statfs(fs, cb, user))
-		return;
+	if (fs->root) {
+		if (!path || !*path) {
+			fs_root_statfs(fs, cb, user);
+			return;
+		}
+		FS_ROUTE(fs, path, FS_USE, later_statvfs, cb, user);
+	}
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], "", FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0, &err)) {

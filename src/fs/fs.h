@@ -122,7 +122,9 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 #define SF_SET_MTIME 0x8
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user);
-void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
+/* The file system a path is on (a server root answers for the share the
+ * path is in; path may be NULL for the mount's root). */
+void sf_fs_statfs(sf_fs *fs, const char *path, sf_fs_statvfs_fn cb, void *user);
 
 /* ---- lock.c ----------------------------------------------------------- */
 

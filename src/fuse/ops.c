@@ -699,7 +699,7 @@ static void statfs_done(void *user, int err, const struct statvfs *sv)
 
 static void sf_statfs(fuse_req_t req, fuse_ino_t ino)
 {
-	sf_fs_statfs(ctx_of(req)->fs, statfs_done, req);
+	sf_fs_statfs(ctx_of(req)->fs, path_of(req, ino), statfs_done, req);
 }
 
 static void sf_init(void *userdata, struct fuse_conn_info *conn)

@@ -170,6 +170,9 @@ def test_server_root(srv, tmp_path):
         with pytest.raises(FileNotFoundError):
             os.stat(m.path("nosuchshare"))
         assert open(m.path("readonly", "hello.txt")).read() == "hello from readonly\n"
+        # df of a share is that share's; the root itself has no space.
+        assert os.statvfs(m.path("readonly")).f_blocks > 0
+        assert os.statvfs(m.dir).f_blocks == 0
 
         # cp, tar and git clone in two shares at once, over one session.
         src = tmp_path / "src"
