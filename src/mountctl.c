@@ -310,6 +310,11 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	return 0;
 }
 
+static gboolean tick_wake(gpointer p)
+{
+	return G_SOURCE_CONTINUE;
+}
+
 /* Orderly teardown, also on a signal in the middle of busy I/O: stop
  * reading FUSE, unmount (replies to requests still in flight then fail
  * harmlessly), let the in-flight work drain while the tree is
@@ -352,8 +357,23 @@ static void teardown(struct mount_state *m)
 			        pc.conns, pc.sessions, pc.trees,
 			        m->ctx.fs ? sf_fs_root_connected(m->ctx.fs) : 0);
 	}
-	if (m->ctx.fs)
+	if (m->ctx.fs) {
 		sf_fs_close_all(m->ctx.fs);
+		/* The shares of a server root have trees of their own, which
+		 * sf_client_close does not wait for: their CLOSEs are answered
+		 * before the LOGOFF (bounded, a lost server must not hold us). */
+		if (sf_fs_root_connected(m->ctx.fs) > 0) {
+			GSource *tick = g_timeout_source_new(100); /* the deadline is seen */
+			g_source_set_callback(tick, tick_wake, NULL, NULL);
+			g_source_attach(tick, NULL);
+			gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+			while (sf_fs_outstanding(m->ctx.fs) > 0 &&
+			       g_get_monotonic_time() < deadline)
+				g_main_context_iteration(NULL, TRUE);
+			g_source_destroy(tick);
+			g_source_unref(tick);
+		}
+	}
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
 		; /* deferred completions of the failed requests */

@@ -528,6 +528,19 @@ void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 	call_run(call_new(fs, close_done, NULL, op), &s, 1);
 }
 
+static void outstanding_of(sf_fs *child, void *user)
+{
+	*(unsigned *)user += sf_fs_outstanding(child);
+}
+
+unsigned sf_fs_outstanding(sf_fs *fs)
+{
+	unsigned n = sf_tree_outstanding(fs->tree);
+	if (fs->root)
+		fs_root_each(fs, outstanding_of, &n);
+	return n;
+}
+
 static void close_all_of(sf_fs *child, void *user)
 {
 	sf_fs_close_all(child);

@@ -44,6 +44,9 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg);
 typedef void (*sf_fs_tree_fn)(void *ctx, const char *share, sf_tree_fn done, void *user);
 sf_fs *sf_fs_new_root(sf_tree *ipc, const struct sf_fs_config *cfg, GPtrArray *shares,
                       sf_fs_tree_fn get_tree, void *get_ctx);
+/* Requests waiting or in flight on every tree of the fs (unmount waits
+ * for the CLOSEs of sf_fs_close_all). */
+unsigned sf_fs_outstanding(sf_fs *fs);
 /* How many shares of a root are connected (for -d and tests). */
 unsigned sf_fs_root_connected(const sf_fs *fs);
 void sf_fs_free(sf_fs *fs);

@@ -217,10 +217,11 @@ static void got_message(void *user, uint32_t status, const uint8_t *msg, size_t 
 static void consume(struct call_op *c)
 {
 	for (;;) {
-		struct rpc_hdr h;
+		struct rpc_hdr h = {0};
 		int rc = rpc_hdr_decode(c->in->data, c->in->len, &h);
 		if (rc == -EAGAIN) {
-			if (c->in->len && h.frag_len > c->r->max_recv) {
+			/* (frag_len is known once the header is there.) */
+			if (c->in->len >= RPC_HDR_LEN && h.frag_len > c->r->max_recv) {
 				call_finish(c, STATUS_INVALID_NETWORK_RESPONSE);
 				return;
 			}

@@ -227,7 +227,7 @@ int rpc_reasm_add(struct rpc_reasm *r, const uint8_t *frag, size_t len)
 		return RPC_REASM_FAULT;
 	}
 	struct rpc_response rsp;
-	if (rpc_response_decode(frag, len, &rsp))
+	if (rpc_response_decode(frag, len, &rsp) || rsp.ctx_id != 0) /* the one context bound */
 		return -EPROTO;
 	bool first = h.flags & RPC_PFC_FIRST_FRAG;
 	if (first == r->started) /* a first fragment twice, or a later one first */

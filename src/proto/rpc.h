@@ -104,8 +104,8 @@ void rpc_reasm_init(struct rpc_reasm *r, uint32_t call_id);
 void rpc_reasm_clear(struct rpc_reasm *r);
 /* Add one whole fragment (frag_len == len): RPC_REASM_MORE, _DONE (the
  * stub is complete), _FAULT (r->fault), or -EPROTO (a fragment of another
- * call, a first fragment twice, a response without its first fragment,
- * another PDU type, too much data). */
+ * call or context than context 0, a first fragment twice, a response
+ * without its first fragment, another PDU type, too much data). */
 int rpc_reasm_add(struct rpc_reasm *r, const uint8_t *frag, size_t len);
 
 #endif
