@@ -71,6 +71,7 @@ static const char *ptype_name(uint8_t t)
 
 struct bind_op {
 	sf_rpc *r;
+	GByteArray *in; /* the answer so far */
 	struct rpc_syntax abstract;
 	sf_rpc_bind_fn cb;
 	void *user;
@@ -82,19 +83,32 @@ static void bind_fail(struct bind_op *b, uint32_t status, const char *why)
 		sf_pipe_close(b->r->pipe);
 	g_free(b->r);
 	b->cb(b->user, status, why, NULL);
+	g_byte_array_unref(b->in);
 	g_free(b);
 }
 
-static void bound(void *user, uint32_t status, const uint8_t *msg, size_t len)
+static void bound(void *user, uint32_t status, const uint8_t *piece, size_t plen)
 {
 	struct bind_op *b = user;
 	if (status) {
 		bind_fail(b, status, NULL);
 		return;
 	}
-	dump(len >= 3 ? ptype_name(msg[2]) : "pdu", msg, len);
+	if (!plen || plen > RPC_MAX_FRAG - MIN(b->in->len, RPC_MAX_FRAG)) {
+		bind_fail(b, STATUS_INVALID_NETWORK_RESPONSE, "malformed answer to the RPC bind");
+		return;
+	}
+	g_byte_array_append(b->in, piece, (guint)plen);
+	const uint8_t *msg = b->in->data;
+	size_t len = b->in->len;
 	struct rpc_hdr h;
-	if (rpc_hdr_decode(msg, len, &h) != 0 || h.frag_len != len || h.call_id != 1) {
+	int rc = rpc_hdr_decode(msg, len, &h);
+	if (rc == -EAGAIN) { /* the answer came in pieces: read on */
+		sf_pipe_read(b->r->pipe, b->r->io ? b->r->io : b->r->max_recv, bound, b);
+		return;
+	}
+	dump(len >= 3 ? ptype_name(msg[2]) : "pdu", msg, len);
+	if (rc != 0 || h.frag_len != len || h.call_id != 1) {
 		bind_fail(b, STATUS_INVALID_NETWORK_RESPONSE, "malformed answer to the RPC bind");
 		return;
 	}
@@ -143,6 +157,7 @@ static void bound(void *user, uint32_t status, const uint8_t *msg, size_t len)
 	b->r->max_recv = MAX(b->r->max_recv, ack.max_xmit);
 	sf_rpc *r = b->r;
 	b->cb(b->user, 0, NULL, r);
+	g_byte_array_unref(b->in);
 	g_free(b);
 }
 
@@ -171,6 +186,7 @@ void sf_rpc_bind(sf_tree *ipc, const char *pipe, const struct rpc_syntax *abstra
 	b->r->io = o ? o->pipe_read : 0;
 	b->r->max_xmit = 4280;
 	b->abstract = *abstract;
+	b->in = g_byte_array_new();
 	b->cb = cb;
 	b->user = user;
 	sf_pipe_open(ipc, pipe, pipe_opened, b);

@@ -128,10 +128,11 @@ def test_fragmented_answer():
 
 
 def test_pipe_message_in_pieces(srv):
-    """Pipe reads of 64 bytes: every answer overflows the TRANSCEIVE
+    """Pipe reads of 16 bytes (less than a PDU header): every answer
+    overflows the TRANSCEIVE
     (STATUS_BUFFER_OVERFLOW) and the rest of the message is READ."""
     r = probe("shares", f"//127.0.0.1:{srv.port}", "-o", cred_opts(srv), "-d",
-              "--pipe-read", "64")
+              "--pipe-read", "16")
     assert r.returncode == 0, r.stderr[-2000:]
     assert re.search(r"< IOCTL .*status=STATUS_BUFFER_OVERFLOW", r.stderr)
     assert [o[:3] for o in probe_list(r.stdout)] == smbclient_list(srv)
