@@ -129,8 +129,8 @@ def test_fragmented_answer():
 
 def test_pipe_message_in_pieces(srv):
     """Pipe reads of 16 bytes (less than a PDU header): every answer
-    overflows the TRANSCEIVE
-    (STATUS_BUFFER_OVERFLOW) and the rest of the message is READ."""
+    overflows the TRANSCEIVE (STATUS_BUFFER_OVERFLOW) and the rest of the
+    message is READ."""
     r = probe("shares", f"//127.0.0.1:{srv.port}", "-o", cred_opts(srv), "-d",
               "--pipe-read", "16")
     assert r.returncode == 0, r.stderr[-2000:]
