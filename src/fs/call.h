@@ -19,6 +19,8 @@ struct sf_fs {
 	/* Handles given out and not yet closed: the kernel's RELEASEs are
 	 * not read once the mount is torn down, so they are freed here. */
 	GHashTable *handles;
+	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
+	void *break_user;
 };
 
 /* A mount path ("" is the mount's root) as the UTF-16 name the server

@@ -261,6 +261,9 @@ static void child_connected(sf_tree *t, uint32_t status, const char *why, void *
 		cfg.ino_salt = ((uint64_t)c->index + 1) << 48;
 		c->fs = sf_fs_new(t, &cfg);
 		sf_tree_unref(t); /* sf_fs holds its own */
+		sf_fs *self = c->root->self;
+		if (self->break_hook)
+			sf_fs_set_break_hook(c->fs, self->break_hook, self->break_user);
 		g_debug("share %s connected", c->name);
 	} else if (status == STATUS_ACCESS_DENIED || status == STATUS_NETWORK_ACCESS_DENIED ||
 	           status == STATUS_BAD_NETWORK_NAME) {

@@ -84,6 +84,7 @@ def wait_mounted(path, proc=None, timeout=30):
 
 
 PORT = None  # the port clients use: smbd's, or the delaying proxy's
+EXTRA_OPTS = ""
 
 
 def mount_smbfuse(srv, build, base):
@@ -91,7 +92,7 @@ def mount_smbfuse(srv, build, base):
     os.makedirs(d)
     cred = srv.credentials_file(directory=base)
     sh(os.path.join(build, "src", "smbfuse"), f"//127.0.0.1:{PORT}/share", d, "-o",
-       f"credentials={cred}")
+       f"credentials={cred}" + (f",{EXTRA_OPTS}" if EXTRA_OPTS else ""))
     return MountClient("smbfuse", d) if wait_mounted(d) else None
 
 
@@ -231,7 +232,13 @@ def main():
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
     ap.add_argument("--rtt-ms", type=float, default=0)
+    ap.add_argument("--clients", default="smbfuse,smbclient,rclone,smbnetfs",
+                    help="comma-separated subset to run")
+    ap.add_argument("--opts", default="", help="extra smbfuse -o options")
     a = ap.parse_args()
+    global EXTRA_OPTS
+    EXTRA_OPTS = a.opts
+    want = set(a.clients.split(","))
     global PORT
     base = tempfile.mkdtemp(prefix="smbfuse-bench.", dir="/tmp")
     src = os.path.join(base, "src.bin")
@@ -248,6 +255,8 @@ def main():
         for name, start in (("smbfuse", lambda: mount_smbfuse(srv, a.build, base)),
                             ("rclone mount", lambda: mount_rclone(srv, base)),
                             ("smbnetfs", lambda: mount_smbnetfs(srv, base))):
+            if name.split()[0] not in want:
+                continue
             c = start()
             if not c:
                 print(f"{name}: could not mount, skipped", file=sys.stderr)
@@ -259,7 +268,8 @@ def main():
             finally:
                 c.stop()
         try:
-            results["smbclient"] = run_smbclient(srv, base, src, a.files)
+            if "smbclient" in want:
+                results["smbclient"] = run_smbclient(srv, base, src, a.files)
         except subprocess.CalledProcessError as e:
             print(f"smbclient: {e.stderr.strip()[:200]}", file=sys.stderr)
     shutil.rmtree(base, ignore_errors=True)
