@@ -339,6 +339,7 @@ class SmbServer:
         users, after down_seconds. Returns once it accepts connections."""
         port = self.port
         self._kill_group(sig)
+        self._kill_rpc_helpers()  # a restarted smbd starts its own
         if down_seconds:
             time.sleep(down_seconds)
         for _ in range(10):
