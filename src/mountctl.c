@@ -10,6 +10,7 @@
 
 #include "mountctl.h"
 
+#include "fs/shares.h"
 #include "fuse/ops.h"
 #include "stats.h"
 #include "net/client.h"
@@ -171,6 +172,28 @@ static int check_prefix(sf_fs *fs)
 	return p.err;
 }
 
+static void get_share_tree(void *ctx, const char *share, sf_tree_fn done, void *user)
+{
+	struct mount_state *m = ctx;
+	sf_client_get_tree(m->client, share, done, user);
+}
+
+/* A server root: the shares, through srvsvc on IPC$ (already connected). */
+static int list_shares(struct mount_state *m, struct sf_config *cfg, GPtrArray **out)
+{
+	char *why = NULL;
+	uint32_t st = sf_shares_enum_sync(m->client->tree, cfg->host, NULL, m->client->ctx, out,
+	                                  &why, NULL);
+	if (!st)
+		return 0;
+	char *msg = g_strdup_printf("listing the shares of //%s: %s%s%s", cfg->host,
+	                            sf_ntstatus_name(st), why ? ": " : "", why ? why : "");
+	report(m, sf_exit_for_status(st), msg);
+	g_free(msg);
+	g_free(why);
+	return sf_exit_for_status(st);
+}
+
 static int run(struct mount_state *m, struct sf_config *cfg)
 {
 	setup_logging(cfg);
@@ -178,7 +201,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	struct sf_client_opts co = {
 	        .host = cfg->host,
 	        .port = cfg->port,
-	        .share = cfg->share,
+	        .share = cfg->share ? cfg->share : "IPC$",
 	        .min_dialect = cfg->min_dialect,
 	        .max_dialect = cfg->max_dialect,
 	        .auth = cfg->auth,
@@ -208,7 +231,16 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .nolease = cfg->nolease,
 	        .prefix = cfg->prefix,
 	};
-	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	if (cfg->share) {
+		m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	} else {
+		GPtrArray *shares = NULL;
+		int rc = list_shares(m, cfg, &shares);
+		if (rc)
+			return rc;
+		m->ctx.fs = sf_fs_new_root(m->client->tree, &fc, shares, get_share_tree, m);
+		g_ptr_array_unref(shares);
+	}
 	if (cfg->prefix) {
 		int rc = check_prefix(m->ctx.fs);
 		if (rc) {
@@ -241,7 +273,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 
 	/* Host and share come from the command line and may hold ',' or
 	 * '\\': escaped, they cannot end fsname= and add options. */
-	char *raw = g_strdup_printf("//%s/%s%s%s", cfg->host, cfg->share, cfg->prefix ? "/" : "",
+	char *raw = g_strdup_printf("//%s%s%s%s%s", cfg->host, cfg->share ? "/" : "",
+	                            cfg->share ? cfg->share : "", cfg->prefix ? "/" : "",
 	                            cfg->prefix ? cfg->prefix : "");
 	char *fsname = sf_fuse_opt_escape(raw);
 	g_free(raw);
@@ -305,6 +338,11 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	return 0;
 }
 
+static gboolean tick_wake(gpointer p)
+{
+	return G_SOURCE_CONTINUE;
+}
+
 /* Orderly teardown, also on a signal in the middle of busy I/O: stop
  * reading FUSE, unmount (replies to requests still in flight then fail
  * harmlessly), let the in-flight work drain while the tree is
@@ -326,8 +364,23 @@ static void teardown(struct mount_state *m)
 	/* What the mount did (and what outages cost), for -d and the tests. */
 	if (m->client && m->debug)
 		sf_stats_emit(m->client, &m->ctx, print_line, NULL);
-	if (m->ctx.fs)
+	if (m->ctx.fs) {
 		sf_fs_close_all(m->ctx.fs);
+		/* The shares of a server root have trees of their own, which
+		 * sf_client_close does not wait for: their CLOSEs are answered
+		 * before the LOGOFF (bounded, a lost server must not hold us). */
+		if (sf_fs_root_connected(m->ctx.fs) > 0) {
+			GSource *tick = g_timeout_source_new(100); /* the deadline is seen */
+			g_source_set_callback(tick, tick_wake, NULL, NULL);
+			g_source_attach(tick, NULL);
+			gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+			while (sf_fs_outstanding(m->ctx.fs) > 0 &&
+			       g_get_monotonic_time() < deadline)
+				g_main_context_iteration(NULL, TRUE);
+			g_source_destroy(tick);
+			g_source_unref(tick);
+		}
+	}
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
 		;            /* deferred completions of the failed requests */

@@ -69,6 +69,18 @@ void sf_stats_emit(const struct sf_client *cl, const struct sf_fuse *f, sf_stats
 		                rs->handles_lost, rs->handles_reopened, rs->timeouts);
 		emit(s, line, user);
 	}
+	if (cl && cl->pool) {
+		/* One connection and one session however many shares of a
+		 * server root were entered (the server-root tests read this). */
+		struct sf_pool_counts pc;
+		sf_pool_counts(cl->pool, &pc);
+		g_string_printf(s,
+		                "smbfuse: pool: connections=%u sessions=%u trees=%u "
+		                "shares_entered=%u",
+		                pc.conns, pc.sessions, pc.trees,
+		                f && f->fs ? sf_fs_root_connected(f->fs) : 0);
+		emit(s, line, user);
+	}
 	struct sf_conn_stats cs = {0};
 	if (cl && cl->conn)
 		sf_conn_stats(cl->conn, &cs);

@@ -355,6 +355,9 @@ static void reply_dir(struct rd_op *r)
 				e = NULL, ep.attr.st_mode = S_IFREG;
 			if (e && S_ISLNK(st.st_mode) && st.st_size == 0)
 				e = NULL, ep.attr.st_mode = S_IFLNK;
+			/* A share of a server root is connected when looked up. */
+			if (e && e->lookup)
+				e = NULL, ep.attr.st_mode = S_IFDIR;
 			/* A file being written here: its size on the server is
 			 * not final yet, the kernel's is. */
 			uint64_t known = e ? sf_itable_find(f->inodes, r->ino, name) : 0;
@@ -913,7 +916,7 @@ static void statfs_done(void *user, int err, const struct statvfs *sv)
 
 static void sf_statfs(fuse_req_t req, fuse_ino_t ino)
 {
-	sf_fs_statfs(ctx_of(req)->fs, statfs_done, req);
+	sf_fs_statfs(ctx_of(req)->fs, path_of(req, ino), statfs_done, req);
 }
 
 static void sf_init(void *userdata, struct fuse_conn_info *conn)

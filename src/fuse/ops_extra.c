@@ -508,6 +508,10 @@ static void access_done(void *user, int err, const struct stat *st)
 {
 	struct access_op *a = user;
 	struct sf_fuse *f = ctx_of(a->req);
+	/* A node that grants nothing (a share of a server root that refused
+	 * us) cannot be entered or used at all. */
+	if (!err && a->mask && !(st->st_mode & 0777))
+		err = EACCES;
 	if (!err && (a->mask & W_OK)) {
 		if (f->ro)
 			err = EROFS;

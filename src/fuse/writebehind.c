@@ -139,9 +139,14 @@ static void write_finished(struct wb_write *w)
 	n->pending--;
 	g_free(w);
 	unblock(n);
+	uint64_t ino = n->ino;
 	if (!n->pending)
 		run_waiters(f, n);
-	node_maybe_free(f, n);
+	/* A waiter may have freed the node (sf_wb_take_error from a flush)
+	 * or made a new one (it wrote again): look it up again. */
+	n = node_get(f, ino, false);
+	if (n)
+		node_maybe_free(f, n);
 }
 
 static void part_done(void *user, int err, size_t got)
