@@ -39,7 +39,6 @@ struct dhandle {
 	struct smb2_lease lease;
 	uint64_t file_id, change_time;
 	unsigned locks;
-	unsigned reclaim_tries; /* reclaims answered "not found" in a row */
 };
 
 struct sf_handles {
@@ -394,29 +393,6 @@ static void reopen_close_done(void *user, uint32_t status, const uint8_t *pdu, s
 {
 }
 
-/* Samba answers a durable reclaim with "not found" while the process that
- * served the lost connection still holds the open (it has not seen the
- * connection go yet: a loaded machine, a cut it learns of late); the
- * reclaim is tried again a few times, 1.5 s in all, before the handle is
- * given up or reopened by name. */
-#define RECLAIM_TRIES 5
-
-struct retry {
-	struct reclaim *r;
-	uint8_t orig[16];
-};
-
-static gboolean retry_reclaim(gpointer p)
-{
-	struct retry *rt = p;
-	struct dhandle *d = g_hash_table_lookup(rt->r->t->handles->by_fid, rt->orig);
-	if (d && !d->lost)
-		send_reclaim(rt->r, d);
-	reclaim_step_done(rt->r);
-	g_free(rt);
-	return G_SOURCE_REMOVE;
-}
-
 static void one_finish(struct one *o)
 {
 	struct reclaim *r = o->r;
@@ -471,7 +447,6 @@ static void one_finish(struct one *o)
 			          "(the server had lost its durable handle)",
 			          t->share);
 		} else {
-			d->reclaim_tries = 0;
 			t->stats->handles_reclaimed++;
 			g_debug("\\%s: durable handle reclaimed", t->share);
 		}
@@ -479,13 +454,6 @@ static void one_finish(struct one *o)
 	           (status == STATUS_OBJECT_NAME_NOT_FOUND || status == STATUS_INVALID_PARAMETER) &&
 	           try_renamed(r, d, o->by_path)) {
 		/* sent again under the name a pending rename gave it */
-	} else if (d && !broken && !o->by_path && status == STATUS_OBJECT_NAME_NOT_FOUND &&
-	           d->reclaim_tries < RECLAIM_TRIES) {
-		struct retry *rt = g_new(struct retry, 1);
-		rt->r = r;
-		memcpy(rt->orig, d->orig, 16);
-		r->left++; /* held until the retry is sent */
-		g_timeout_add(100 * ++d->reclaim_tries, retry_reclaim, rt);
 	} else if (d && !broken) {
 		/* (a reconnect that broke again is retried whole, later) */
 		if (!o->by_path && may_reopen(d)) {
