@@ -36,6 +36,29 @@ static void lookup_redo(struct redo *r)
 	sf_lookup(r->req, r->ino2, r->name);
 }
 
+/* A LOOKUP answered from the directory's listing, when it can be: not a
+ * link (its attributes need its target), nor a file with several names
+ * (a listing has no link count). */
+static bool lookup_from_listing(struct op *o)
+{
+	double ttl;
+	gint64 listed_at;
+	const struct stat *st = sf_dcache_attr(o->f, o->parent, o->name, &ttl, &listed_at);
+	if (!st || ttl <= 0 || S_ISLNK(st->st_mode) || (o->f->mfsymlinks && S_ISREG(st->st_mode)))
+		return false;
+	uint64_t known = sf_itable_find(o->f->inodes, o->parent, o->name);
+	if (known && !S_ISDIR(st->st_mode) && sf_itable_names(o->f->inodes, known) > 1)
+		return false;
+	/* changed here since it was listed: the listing is out of date */
+	if (known && sf_ac_changed_at(o->f, known) >= listed_at)
+		return false;
+	o->f->stats.listing_hits++;
+	struct stat s = *st;
+	reply_entry(o, &s);
+	op_free(o);
+	return true;
+}
+
 static void relisted(void *user, int err, GPtrArray *entries)
 {
 	struct op *o = user;
@@ -43,7 +66,7 @@ static void relisted(void *user, int err, GPtrArray *entries)
 	g_debug("relisted for %s: %s, %u entries", o->path, g_strerror(err),
 	        err ? 0 : entries->len);
 	if (!err) {
-		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, entries);
+		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, (gint64)o->size, entries);
 		g_ptr_array_unref(entries);
 		if (sf_dcache_absent(o->f, o->parent, o->name, &ttl) == SF_DC_ABSENT) {
 			struct fuse_entry_param e = {0};
@@ -52,6 +75,8 @@ static void relisted(void *user, int err, GPtrArray *entries)
 			op_free(o);
 			return;
 		}
+		if (lookup_from_listing(o))
+			return;
 	}
 	sf_fs_stat(o->f->fs, o->path, entry_done, o);
 }
@@ -81,9 +106,12 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	o->lookup = true;
 	if (a == SF_DC_STALE) { /* list the directory again, then answer */
 		o->off = (off_t)sf_dcache_listing_begins(f);
+		o->size = (size_t)g_get_monotonic_time();
 		sf_fs_readdir(f->fs, sf_itable_path(f->inodes, parent), relisted, o);
 		return;
 	}
+	if (lookup_from_listing(o))
+		return;
 	sf_fs_stat(o->f->fs, o->path, entry_done, o);
 }
 
@@ -309,6 +337,7 @@ struct rd_op {
 	off_t off;
 	bool plus;
 	uint64_t token; /* sf_dcache_listing_begins */
+	gint64 started; /* when */
 };
 
 /* A listing gives no link count (1 here): for a file known by several
@@ -432,7 +461,7 @@ static void list_done(void *user, int err, GPtrArray *entries)
 		fuse_reply_err(r->req, err);
 	} else {
 		set_dots(ctx_of(r->req), r->d, entries);
-		sf_dcache_listed(ctx_of(r->req), r->ino, r->token, entries);
+		sf_dcache_listed(ctx_of(r->req), r->ino, r->token, r->started, entries);
 		r->d->entries = entries;
 		reply_dir(r);
 	}
@@ -465,6 +494,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	r->token = sf_dcache_listing_begins(ctx_of(req));
+	r->started = g_get_monotonic_time();
 	sf_fs_readdir(ctx_of(req)->fs, p, list_done, r);
 }
 

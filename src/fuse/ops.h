@@ -22,6 +22,7 @@ struct sf_fuse_stats {
 	uint64_t cache_kept;            /* opens that kept the cached pages */
 	uint64_t cache_dropped;         /* lease breaks that dropped them */
 	uint64_t setattr_local;         /* SETATTRs that changed nothing storable */
+	uint64_t listing_hits;          /* LOOKUPs answered from a listing */
 };
 
 struct sf_fuse {
@@ -46,6 +47,7 @@ struct sf_fuse {
 	GHashTable *dcache;      /* dir node id -> its names (dircache.c) */
 	struct fuse_session *se; /* for notifications (pagecache.c) */
 	GHashTable *acache;      /* node id -> attributes (attrcache.c) */
+	GHashTable *achanged;    /* node id -> when this mount last changed it */
 	GHashTable *pcache;      /* node id -> what its cached pages are of */
 	GThreadPool *inval_pool; /* where the kernel is told to drop pages */
 	uint64_t dcache_changes; /* changes of any directory by this mount */
