@@ -635,9 +635,29 @@ static void set_cache_flags(struct sf_fuse *f, struct fuse_file_info *fi)
 	fi->keep_cache = 0;
 }
 
+/* With the writeback cache the kernel reads around a partial page it
+ * writes, also through a descriptor opened for writing only: such files
+ * are opened for reading too (and for writing only when that is refused). */
+static int open_flags(struct sf_fuse *f, int flags)
+{
+	if (f->writeback_cache && (flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
+}
+
 static void open_done(void *user, int err, struct sf_fs_handle *h, const struct stat *st)
 {
 	struct op *o = user;
+	if (err == EACCES && o->f->writeback_cache && (o->fi.flags & O_ACCMODE) == O_WRONLY &&
+	    !o->retried) {
+		o->retried = true; /* write-only it is: the kernel reads nothing then */
+		if (o->has_fi)
+			sf_fs_open(o->f->fs, o->path, o->fi.flags | O_CREAT, o->mode, open_done, o);
+		else
+			sf_fs_open(o->f->fs, o->path, o->fi.flags & (O_ACCMODE | O_TRUNC), 0,
+			           open_done, o);
+		return;
+	}
 	if (err) {
 		fuse_reply_err(o->req, err);
 		op_free(o);
@@ -672,7 +692,7 @@ static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct op *o = op_new(req, g_strdup(p));
 	o->fi = *fi;
 	o->ino = ino;
-	sf_fs_open(f->fs, p, fi->flags & (O_ACCMODE | O_TRUNC), 0, open_done, o);
+	sf_fs_open(f->fs, p, open_flags(f, fi->flags) & (O_ACCMODE | O_TRUNC), 0, open_done, o);
 }
 
 static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -682,8 +702,9 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	if (!o)
 		return;
 	o->fi = *fi;
+	o->mode = mode;
 	o->has_fi = true;
-	sf_fs_open(o->f->fs, o->path, fi->flags | O_CREAT, mode, open_done, o);
+	sf_fs_open(o->f->fs, o->path, open_flags(o->f, fi->flags) | O_CREAT, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)
@@ -968,6 +989,14 @@ static void sf_init(void *userdata, struct fuse_conn_info *conn)
 	 * (pagecache.c keeps them across opens only under a lease). */
 	if (!f->direct_io && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA))
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	/* cache=loose: writes land in the page cache and go out in large
+	 * batches when the kernel writes back (or at close and fsync). */
+	if (f->writeback_cache) {
+		if (conn->capable & FUSE_CAP_WRITEBACK_CACHE)
+			conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		else
+			f->writeback_cache = false;
+	}
 	/* Byte-range locks go to the server unless nobrl; then the kernel
 	 * keeps them local to this client. */
 	if (f->brl)

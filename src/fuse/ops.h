@@ -30,7 +30,8 @@ struct sf_fuse {
 	struct sf_itable *inodes;
 	double attr_timeout, entry_timeout;
 	bool serverino;
-	bool direct_io; /* cache=none */
+	bool direct_io;       /* cache=none */
+	bool writeback_cache; /* cache=loose: the kernel keeps dirty pages */
 	bool ro;
 	bool mfsymlinks; /* symlinks as Minshall+French files */
 	bool brl;        /* byte-range locks go to the server (not nobrl) */

@@ -20,6 +20,8 @@ struct op {
 	uint64_t ino; /* the node an open is for */
 	bool lookup;  /* a LOOKUP (not a new name: create, mkdir, link...) */
 	bool new_dir; /* mkdir: the new directory is known empty */
+	bool retried; /* open: asked again with fewer rights */
+	mode_t mode;  /* create */
 	/* split I/O */
 	struct sf_fs_handle *h;
 	uint64_t off;
