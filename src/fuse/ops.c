@@ -54,6 +54,7 @@ static bool lookup_from_listing(struct op *o)
 		return false;
 	o->f->stats.listing_hits++;
 	struct stat s = *st;
+	o->listed = true;
 	reply_entry(o, &s);
 	op_free(o);
 	return true;
@@ -396,12 +397,9 @@ static void reply_dir(struct rd_op *r)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
 			if (ep.ino) {
 				fix_ino(f, &ep.attr, ep.ino);
-				sf_ac_put(f, ep.ino, &ep.attr, linked_attr_timeout(f, &st, ep.ino));
-				/* A listing gives no link count (1 here): for a file
-				 * known by several names, the kernel asks again. */
-				bool linked = !S_ISDIR(st.st_mode) &&
-				              sf_itable_names(f->inodes, ep.ino) > 1;
-				ep.attr_timeout = linked ? 0 : f->attr_timeout;
+				/* Not kept in the attribute cache: the listing's own
+				 * copy answers lookups (dircache.c). */
+				ep.attr_timeout = linked_attr_timeout(f, &st, ep.ino);
 				ep.entry_timeout = f->entry_timeout;
 			}
 			n = fuse_add_direntry_plus(r->req, buf + used, r->size - used, name, &ep,

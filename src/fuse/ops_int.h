@@ -21,6 +21,7 @@ struct op {
 	bool lookup;  /* a LOOKUP (not a new name: create, mkdir, link...) */
 	bool new_dir; /* mkdir: the new directory is known empty */
 	bool retried; /* open: asked again with fewer rights */
+	bool listed;  /* lookup answered from a listing (which keeps the attributes) */
 	mode_t mode;  /* create */
 	/* split I/O */
 	struct sf_fs_handle *h;
