@@ -24,7 +24,10 @@ struct sf_fs_config {
 	mode_t dir_mode;  /* and directories (0755) */
 	bool mapposix;    /* SFM mapping for names SMB cannot store */
 	bool readonly;
-	bool nolease;       /* request no leases (and so no durable handles) */
+	bool nolease; /* request no leases (and so no durable handles) */
+	/* SMB 3.1.1 POSIX extensions negotiated: modes, owners, special files
+	 * and names come from the server (proto/posix.h). */
+	bool posix;
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 };
 
@@ -33,6 +36,8 @@ typedef struct sf_fs sf_fs;
 sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg);
 void sf_fs_free(sf_fs *fs);
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
+/* The SMB 3.1.1 POSIX extensions are in use. */
+bool sf_fs_posix(const sf_fs *fs);
 
 /* errno for an NTSTATUS (0 for success). */
 int sf_fs_errno(uint32_t status);
@@ -102,6 +107,8 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 #define SF_SET_MODE  0x2
 #define SF_SET_ATIME 0x4
 #define SF_SET_MTIME 0x8
+#define SF_SET_UID   0x10 /* POSIX extensions only; ignored otherwise */
+#define SF_SET_GID   0x20
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user);
 void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
@@ -175,6 +182,12 @@ void sf_fs_rename_link(sf_fs *fs, const char *from, const char *to, bool replace
                        void *user);
 /* Make a stat describe a symbolic link. */
 void sf_fs_mark_link(struct stat *st, size_t target_len);
+
+/* A FIFO, socket or device (mode's type), under the POSIX extensions
+ * only (EPERM otherwise): a file with an NFS special-file reparse point
+ * (MS-FSCC 2.1.2.6), which Samba serves as that kind of file. */
+void sf_fs_mknod(sf_fs *fs, const char *path, mode_t mode, dev_t rdev, sf_fs_stat_fn cb,
+                 void *user);
 
 /* Whole small files in one round trip (mfsymlinks). */
 void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb, void *user);

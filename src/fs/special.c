@@ -14,10 +14,12 @@
 #include "proto/ioctl.h"
 #include "proto/ntstatus.h"
 #include "proto/ranges.h"
+#include "proto/reparse.h"
 #include "util/bytes.h"
 #include "util/utf16.h"
 
 #include <errno.h>
+#include <sys/sysmacros.h>
 #include <string.h>
 
 /* ---- IOCTL on an open file ---------------------------------------------- */
@@ -225,8 +227,8 @@ static void link_done(struct call *c)
 	uint32_t s = c->st[0] ? c->st[0] : c->st[1] ? c->st[1] : c->st[2] ? c->st[2] : c->st[4];
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, 2, &st);
-	if (!err && tag_part_is_link(c, 3))
-		sf_fs_mark_link(&st, (size_t)st.st_size);
+	if (!err)
+		tag_part_apply(c, 3, &st);
 	cb(c->user, err, err ? NULL : &st);
 }
 
@@ -247,8 +249,8 @@ void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, v
 	/* FileLinkInformation has the rename layout: never replace. */
 	uint8_t *info = smb2_rename_info_encode(false, newname, nlen, &ilen);
 	set_info_spec(&s[1], SMB2_FILEID_ANY, FILE_LINK_INFORMATION, info, ilen);
-	query_all_spec(&s[2], SMB2_FILEID_ANY);
-	query_tag_spec(&s[3], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[2], SMB2_FILEID_ANY);
+	query_tag_spec(fs, &s[3], SMB2_FILEID_ANY);
 	close_spec(&s[4], SMB2_FILEID_ANY);
 	g_free(info);
 	g_free(newname);
@@ -411,7 +413,77 @@ void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t le
 	s[1].command = SMB2_WRITE;
 	s[1].body = smb2_write_req_encode(SMB2_FILEID_ANY, 0, data, len, &blen);
 	s[1].body_len = blen;
-	query_all_spec(&s[2], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[2], SMB2_FILEID_ANY);
 	close_spec(&s[3], SMB2_FILEID_ANY);
 	call_run(call_new(fs, small_write_done, cb, user), s, 4);
+}
+
+/* ---- special files ------------------------------------------------------ */
+
+struct mknod_op {
+	sf_fs_stat_fn cb;
+	void *user;
+	dev_t rdev;
+};
+
+static void mknod_done(struct call *c)
+{
+	struct mknod_op *o = c->user;
+	uint32_t s = call_status(c);
+	struct stat st;
+	int err = s ? sf_fs_errno(s) : all_info_stat(c, c->n - 2, &st);
+	if (!err && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		st.st_rdev = o->rdev;
+	o->cb(o->user, err, err ? NULL : &st);
+	g_free(o);
+}
+
+void sf_fs_mknod(sf_fs *fs, const char *path, mode_t mode, dev_t rdev, sf_fs_stat_fn cb, void *user)
+{
+	uint64_t type = 0;
+	switch (mode & S_IFMT) {
+	case 0:
+	case S_IFREG:
+		break;
+	case S_IFIFO:
+		type = NFS_SPECFILE_FIFO;
+		break;
+	case S_IFSOCK:
+		type = NFS_SPECFILE_SOCK;
+		break;
+	case S_IFCHR:
+		type = NFS_SPECFILE_CHR;
+		break;
+	case S_IFBLK:
+		type = NFS_SPECFILE_BLK;
+		break;
+	default:
+		later_stat(fs, cb, user, EINVAL);
+		return;
+	}
+	if (type && !fs->cfg.posix) {
+		later_stat(fs, cb, user, EPERM);
+		return;
+	}
+	struct sf_req_spec s[4];
+	int err = 0;
+	if (!create_spec_mode(fs, &s[0], path,
+	                      FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA |
+	                              SYNCHRONIZE,
+	                      FILE_CREATE, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT,
+	                      mode & 07777, &err)) {
+		later_stat(fs, cb, user, err);
+		return;
+	}
+	int n = 1;
+	if (type) {
+		uint8_t rp[SMB2_NFS_SPECIAL_MAX];
+		size_t rlen = smb2_nfs_special_reparse_encode(type, major(rdev), minor(rdev), rp);
+		ioctl_spec(&s[n++], SMB2_FILEID_ANY, FSCTL_SET_REPARSE_POINT, rp, rlen, 0);
+	}
+	query_all_spec(fs, &s[n++], SMB2_FILEID_ANY);
+	close_spec(&s[n++], SMB2_FILEID_ANY);
+	struct mknod_op *o = g_new(struct mknod_op, 1);
+	o->cb = cb, o->user = user, o->rdev = rdev;
+	call_run(call_new(fs, mknod_done, NULL, o), s, n);
 }

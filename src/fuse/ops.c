@@ -125,8 +125,12 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			st.st_mtim = now;
 	}
-	/* Ownership cannot be stored on a share without unix extensions;
-	 * it is fixed by uid=/gid=, so a chown to it is a no-op. */
+	/* Ownership is stored only under the POSIX extensions (fs ignores
+	 * it otherwise: it is fixed by uid=/gid=, so a chown is a no-op). */
+	if ((to_set & FUSE_SET_ATTR_UID) && sf_fs_posix(f->fs))
+		set |= SF_SET_UID;
+	if ((to_set & FUSE_SET_ATTR_GID) && sf_fs_posix(f->fs))
+		set |= SF_SET_GID;
 	struct attr_op *a = g_new(struct attr_op, 1);
 	a->req = req;
 	a->ino = ino;
@@ -347,6 +351,13 @@ static void sf_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
                            struct fuse_file_info *fi)
 {
 	do_readdir(req, ino, size, off, fi, true);
+}
+
+static void sf_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	struct op *o = op_for_name(req, parent, name, true);
+	if (o)
+		sf_fs_mknod(o->f->fs, o->path, mode, rdev, entry_done, o);
 }
 
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -734,6 +745,7 @@ const struct fuse_lowlevel_ops sf_fuse_ops = {
         .readdirplus = sf_readdirplus,
         .releasedir = sf_releasedir,
         .mkdir = sf_mkdir,
+        .mknod = sf_mknod,
         .unlink = sf_unlink,
         .rmdir = sf_rmdir,
         .rename = sf_rename,
