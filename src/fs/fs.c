@@ -353,6 +353,11 @@ static void stat_done(struct call *c)
 {
 	sf_fs_stat_fn cb = c->cb;
 	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
+	/* Samba 4.22 answers a POSIX open of a missing name of 255 bytes
+	 * below the share's root with OBJECT_NAME_INVALID: a lookup finds
+	 * nothing there. */
+	if (s == STATUS_OBJECT_NAME_INVALID && c->fs->cfg.posix)
+		s = STATUS_OBJECT_NAME_NOT_FOUND;
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
 	if (!err)
