@@ -194,6 +194,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 		g_debug("SMB 3.1.1 POSIX extensions in use");
 	struct sf_fs_config fc = {
 	        .posix = posix,
+	        .owner_from_caller = posix && cfg->allow_other,
 	        .uid = cfg->uid,
 	        .gid = cfg->gid,
 	        .file_mode = cfg->file_mode,

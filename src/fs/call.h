@@ -18,6 +18,8 @@ struct sf_fs {
 	/* Handles given out and not yet closed: the kernel's RELEASEs are
 	 * not read once the mount is torn down, so they are freed here. */
 	GHashTable *handles;
+	uid_t caller_uid;
+	gid_t caller_gid;
 };
 
 /* A mount path ("" is the mount's root) as the UTF-16 name the server
@@ -64,6 +66,11 @@ bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32
 /* Under the POSIX extensions: the POSIX create context asking for mode
  * (written into ctx, data in buf). */
 void posix_ctx(struct smb2_create_ctx *ctx, uint8_t buf[4], mode_t mode);
+/* Under owner_from_caller: a SecD create context (MS-SMB2 2.2.13.2.2)
+ * whose descriptor names the caller as owner and group; buf holds at
+ * least OWNER_CTX_MAX bytes. false when none is wanted. */
+#define OWNER_CTX_MAX 64
+bool owner_ctx(const sf_fs *fs, struct smb2_create_ctx *ctx, uint8_t *buf);
 void query_all_spec(const sf_fs *fs, struct sf_req_spec *s, struct smb2_fileid fid);
 void close_spec(struct sf_req_spec *s, struct smb2_fileid fid);
 void ioctl_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint32_t code, const uint8_t *in,

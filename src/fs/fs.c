@@ -75,6 +75,31 @@ bool sf_fs_posix(const sf_fs *fs)
 	return fs->cfg.posix;
 }
 
+void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid)
+{
+	fs->caller_uid = uid;
+	fs->caller_gid = gid;
+}
+
+bool owner_ctx(const sf_fs *fs, struct smb2_create_ctx *ctx, uint8_t *buf)
+{
+	if (!fs->cfg.posix || !fs->cfg.owner_from_caller)
+		return false;
+	struct smb2_sid o, g;
+	smb2_sid_from_unix_id(&o, 1, (uint32_t)fs->caller_uid);
+	smb2_sid_from_unix_id(&g, 2, (uint32_t)fs->caller_gid);
+	size_t n;
+	uint8_t *sd = smb2_sd_owner_group_encode(&o, &g, &n);
+	g_assert(n <= OWNER_CTX_MAX);
+	memcpy(buf, sd, n);
+	g_free(sd);
+	memset(ctx, 0, sizeof *ctx);
+	memcpy(ctx->name, "SecD", 4);
+	ctx->data = buf;
+	ctx->data_len = n;
+	return true;
+}
+
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write)
 {
 	return write ? fs->max_write : fs->max_read;
@@ -217,10 +242,13 @@ bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32
 	/* Under the POSIX extensions every open carries the POSIX context:
 	 * it gives the open POSIX pathname semantics (case-sensitive, any
 	 * character) and a created file its mode. */
-	struct smb2_create_ctx pc;
-	uint8_t pbuf[4];
+	struct smb2_create_ctx pc[2];
+	uint8_t pbuf[4], obuf[OWNER_CTX_MAX];
+	size_t npc = 0;
 	if (fs->cfg.posix)
-		posix_ctx(&pc, pbuf, mode);
+		posix_ctx(&pc[npc++], pbuf, mode);
+	if (disposition != FILE_OPEN && owner_ctx(fs, &pc[npc], obuf))
+		npc++;
 	struct smb2_create_req q = {
 	        .desired_access = access,
 	        .file_attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
@@ -230,8 +258,8 @@ bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32
 	        .options = options,
 	        .name = name,
 	        .name_len = nlen,
-	        .ctxs = fs->cfg.posix ? &pc : NULL,
-	        .ctx_count = fs->cfg.posix ? 1 : 0,
+	        .ctxs = npc ? pc : NULL,
+	        .ctx_count = npc,
 	};
 	memset(s, 0, sizeof *s);
 	s->command = SMB2_CREATE;
@@ -353,11 +381,6 @@ static void stat_done(struct call *c)
 {
 	sf_fs_stat_fn cb = c->cb;
 	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
-	/* Samba 4.22 answers a POSIX open of a missing name of 255 bytes
-	 * below the share's root with OBJECT_NAME_INVALID: a lookup finds
-	 * nothing there. */
-	if (s == STATUS_OBJECT_NAME_INVALID && c->fs->cfg.posix)
-		s = STATUS_OBJECT_NAME_NOT_FOUND;
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
 	if (!err)
@@ -508,7 +531,7 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	                   n->dialect >= SMB2_DIALECT_0210 &&
 	                   (n->capabilities & SMB2_GLOBAL_CAP_LEASING);
 	op->v2 = n->dialect >= SMB2_DIALECT_0300;
-	struct smb2_create_ctx ctx[3] = {0};
+	struct smb2_create_ctx ctx[4] = {0};
 	uint8_t dq[SMB2_DH2Q_LEN], lq[SMB2_LEASE_CTX_V2_LEN];
 	size_t nctx = 0;
 	if (op->want_durable) {
@@ -532,9 +555,11 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 		                            : smb2_dhnq_encode(dq);
 		nctx++;
 	}
-	uint8_t pbuf[SMB2_POSIX_CREATE_REQ_LEN];
+	uint8_t pbuf[SMB2_POSIX_CREATE_REQ_LEN], obuf[OWNER_CTX_MAX];
 	if (fs->cfg.posix)
 		posix_ctx(&ctx[nctx++], pbuf, mode);
+	if ((flags & O_CREAT) && owner_ctx(fs, &ctx[nctx], obuf))
+		nctx++;
 	struct smb2_create_req q = {
 	        .oplock_level = op->want_durable ? SMB2_OPLOCK_LEVEL_LEASE : SMB2_OPLOCK_LEVEL_NONE,
 	        .desired_access = access,

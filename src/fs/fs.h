@@ -28,6 +28,10 @@ struct sf_fs_config {
 	/* SMB 3.1.1 POSIX extensions negotiated: modes, owners, special files
 	 * and names come from the server (proto/posix.h). */
 	bool posix;
+	/* With posix and allow_other: a new file is owned by the user and
+	 * group that created it (a SecD context naming them; the server must
+	 * allow it, as Samba does for `admin users`). */
+	bool owner_from_caller;
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 };
 
@@ -38,6 +42,9 @@ void sf_fs_free(sf_fs *fs);
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
 /* The SMB 3.1.1 POSIX extensions are in use. */
 bool sf_fs_posix(const sf_fs *fs);
+/* Who asks for the operations submitted from now on (the FUSE request's
+ * uid and gid): the owner of files created under owner_from_caller. */
+void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid);
 
 /* errno for an NTSTATUS (0 for success). */
 int sf_fs_errno(uint32_t status);

@@ -143,7 +143,8 @@ static uint8_t *renamed_path(const uint8_t *path, size_t len, const uint8_t *fro
 	if (len < from_len || memcmp(path, from, from_len) != 0)
 		return NULL;
 	if (len > from_len &&
-	    !(len >= from_len + 2 && path[from_len] == '\\' && path[from_len + 1] == 0))
+	    !(len >= from_len + 2 && (path[from_len] == '\\' || path[from_len] == '/') &&
+	      path[from_len + 1] == 0))
 		return NULL; /* "fromX", not "from\\X" */
 	size_t rest = len - from_len;
 	uint8_t *np = g_malloc(to_len + rest);

@@ -114,10 +114,6 @@ static int append_utf16(GByteArray *out, const uint8_t *u, size_t n, bool name_r
 		if (!used || cp == 0)
 			return EILSEQ;
 		bool trailing = i + used == n && (cp == ' ' || cp == '.');
-		/* POSIX pathnames: every character but '/' and NUL; '\\' stays
-		 * the separator on the wire, so a name cannot hold it. */
-		if (name_rules && posix && cp == '\\')
-			return EINVAL;
 		if (name_rules && !posix && (smb_forbidden(cp) || trailing)) {
 			if (!mapposix)
 				return EINVAL;
@@ -191,8 +187,10 @@ static uint8_t *path_to_smb(const char *path, bool mapposix, bool posix, size_t 
 			e = EINVAL;
 			break;
 		}
+		/* POSIX pathnames separate with '/' (Samba reads them so under
+		 * the POSIX create context), leaving '\\' to names. */
 		if (!first)
-			put_utf16(out, '\\');
+			put_utf16(out, posix ? '/' : '\\');
 		e = append_utf16(out, u, n, true, mapposix, posix);
 		first = false;
 		u = end;
