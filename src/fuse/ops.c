@@ -239,6 +239,11 @@ static void reply_dir(struct rd_op *r)
 				e = NULL, ep.attr.st_mode = S_IFREG;
 			if (e && S_ISLNK(st.st_mode) && st.st_size == 0)
 				e = NULL, ep.attr.st_mode = S_IFLNK;
+			/* A device's numbers are not in the listing (POSIX
+			 * extensions: they are in its reparse data, read by a
+			 * lookup). */
+			if (e && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+				e = NULL, ep.attr.st_mode = st.st_mode & S_IFMT;
 			if (e)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
 			if (ep.ino) {

@@ -1,6 +1,7 @@
 """Driver of run-pjdfstest.sh: server, mounts, test files, table."""
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,7 @@ def run_all(mnt, groups, log):
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))  # unmount, stop smbd
     groups = sys.argv[1:] or sorted(
         d for d in os.listdir(os.path.join(PJD, "tests"))
         if os.path.isdir(os.path.join(PJD, "tests", d)))
@@ -63,7 +65,7 @@ def main():
         f"admin users = {USER}",
         # pjdfstest acts as uid 65534 (nobody): keep it off the guest
         # account, whose SID is not S-1-22-1-65534.
-        "guest account = daemon"]).start()
+        "guest account = daemon", "mangled names = no"]).start()
     results = {}
     try:
         for run in RUNS:
