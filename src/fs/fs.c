@@ -956,7 +956,9 @@ static void unlink_done(struct call *c)
 	uint32_t st = call_status(c);
 	/* POSIX unlinks read-only files; SMB refuses while the READONLY
 	 * attribute is set. Clear it and try once more. */
-	if (st == STATUS_CANNOT_DELETE && !u->dir && c->n == 3) {
+	/* Samba shows a POSIX directory without the owner's write bit as
+	 * read-only too. */
+	if (st == STATUS_CANNOT_DELETE && (!u->dir || c->fs->cfg.posix) && c->n == 3) {
 		unlink_submit(c->fs, u, true);
 		return;
 	}
@@ -986,7 +988,8 @@ static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
 		return;
 	}
 	if (clear_readonly) {
-		struct smb2_basic_info b = {.attributes = FILE_ATTRIBUTE_ARCHIVE};
+		struct smb2_basic_info b = {.attributes = u->dir ? FILE_ATTRIBUTE_DIRECTORY
+		                                                 : FILE_ATTRIBUTE_ARCHIVE};
 		uint8_t buf[40];
 		smb2_basic_info_encode(&b, buf);
 		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_BASIC_INFORMATION, buf, 40);
