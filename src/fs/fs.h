@@ -196,6 +196,12 @@ void sf_fs_mark_link(struct stat *st, size_t target_len);
 void sf_fs_mknod(sf_fs *fs, const char *path, mode_t mode, dev_t rdev, sf_fs_stat_fn cb,
                  void *user);
 
+/* sf_fs_rename for a special file (POSIX extensions): its reparse data
+ * is read first and set again on the new name (Samba 4.21 and 4.22 drop
+ * the reparse attribute of a renamed file). */
+void sf_fs_rename_special(sf_fs *fs, const char *from, const char *to, bool replace,
+                          sf_fs_err_fn cb, void *user);
+
 /* Whole small files in one round trip (mfsymlinks). */
 void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb, void *user);
 void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t len, sf_fs_stat_fn cb,

@@ -487,3 +487,98 @@ void sf_fs_mknod(sf_fs *fs, const char *path, mode_t mode, dev_t rdev, sf_fs_sta
 	o->cb = cb, o->user = user, o->rdev = rdev;
 	call_run(call_new(fs, mknod_done, NULL, o), s, n);
 }
+
+struct respecial_op {
+	sf_fs *fs;
+	char *from, *to;
+	bool replace;
+	uint8_t *rp; /* the reparse buffer, NULL when none was read */
+	size_t rp_len;
+	sf_fs_err_fn cb;
+	void *user;
+};
+
+static void respecial_finish(struct respecial_op *o, int err)
+{
+	o->cb(o->user, err);
+	g_free(o->from);
+	g_free(o->to);
+	g_free(o->rp);
+	g_free(o);
+}
+
+static void respecial_set(struct call *c)
+{
+	struct respecial_op *o = c->cb;
+	uint32_t s = call_status(c);
+	if (s)
+		g_warning("rename %s -> %s: putting the special file's reparse data back "
+		          "failed (%s)",
+		          o->from, o->to, sf_ntstatus_name(s));
+	respecial_finish(o, 0); /* the rename itself succeeded */
+}
+
+static void respecial_checked(void *user, int err, const struct stat *st)
+{
+	struct respecial_op *o = user;
+	struct sf_req_spec s[3];
+	int e = 0;
+	/* Still special (a real one on the server's disk keeps its kind),
+	 * or gone again: nothing to repair. */
+	if (err || !S_ISREG(st->st_mode) || st->st_size != 0 ||
+	    !create_spec(o->fs, &s[0], o->to,
+	                 FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA |
+	                         SYNCHRONIZE,
+	                 FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &e)) {
+		respecial_finish(o, 0);
+		return;
+	}
+	ioctl_spec(&s[1], SMB2_FILEID_ANY, FSCTL_SET_REPARSE_POINT, o->rp, o->rp_len, 0);
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	call_run(call_new(o->fs, respecial_set, o, NULL), s, 3);
+}
+
+static void respecial_renamed(void *user, int err)
+{
+	struct respecial_op *o = user;
+	if (err || !o->rp)
+		respecial_finish(o, err);
+	else
+		sf_fs_stat(o->fs, o->to, respecial_checked, o);
+}
+
+static void respecial_read(struct call *c)
+{
+	struct respecial_op *o = c->cb;
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, 1, &len);
+	struct smb2_ioctl_rsp r;
+	if (!c->st[0] && !c->st[1] && pdu && smb2_ioctl_rsp_decode(pdu, len, &r) == 0 &&
+	    r.out_len >= 8 && sf_le32(r.out) == IO_REPARSE_TAG_NFS) {
+		o->rp = g_memdup2(r.out, r.out_len);
+		o->rp_len = r.out_len;
+	}
+	sf_fs_rename(o->fs, o->from, o->to, o->replace, respecial_renamed, o);
+}
+
+void sf_fs_rename_special(sf_fs *fs, const char *from, const char *to, bool replace,
+                          sf_fs_err_fn cb, void *user)
+{
+	struct respecial_op *o = g_new0(struct respecial_op, 1);
+	o->fs = fs;
+	o->from = g_strdup(from);
+	o->to = g_strdup(to);
+	o->replace = replace;
+	o->cb = cb;
+	o->user = user;
+	struct sf_req_spec s[3];
+	int err = 0;
+	if (!create_spec(fs, &s[0], from, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
+	                 FILE_OPEN_REPARSE_POINT, &err)) {
+		sf_fs_rename(fs, from, to, replace, respecial_renamed, o);
+		return;
+	}
+	ioctl_spec(&s[1], SMB2_FILEID_ANY, FSCTL_GET_REPARSE_POINT, NULL, 0, 64);
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	call_run(call_new(fs, respecial_read, o, NULL), s, 3);
+}

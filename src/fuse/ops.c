@@ -427,8 +427,11 @@ static void rename_now(void *user, int err)
 	}
 	bool replace = !(o->fi.flags & RENAME_NOREPLACE);
 	struct sf_itable *t = o->f->inodes;
-	if (sf_itable_is_link(t, sf_itable_find(t, o->parent, o->name)))
+	uint64_t from = sf_itable_find(t, o->parent, o->name);
+	if (sf_itable_is_link(t, from))
 		sf_fs_rename_link(o->f->fs, o->path, o->path2, replace, rename_done, o);
+	else if (sf_itable_is_special(t, from) && sf_fs_posix(o->f->fs))
+		sf_fs_rename_special(o->f->fs, o->path, o->path2, replace, rename_done, o);
 	else
 		sf_fs_rename(o->f->fs, o->path, o->path2, replace, rename_done, o);
 }
