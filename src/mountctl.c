@@ -11,6 +11,7 @@
 #include "mountctl.h"
 
 #include "fuse/ops.h"
+#include "stats.h"
 #include "net/client.h"
 #include "util/log.h"
 #include "proto/ntstatus.h"
@@ -32,7 +33,7 @@ struct mount_state {
 	struct fuse_session *se;
 	struct fuse_buf buf;
 	GMainLoop *loop;
-	guint fuse_src, sig_src[3];
+	guint fuse_src, sig_src[4];
 	bool mounted;
 	bool debug;
 };
@@ -93,6 +94,12 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		m->fuse_src = 0;
 		return G_SOURCE_REMOVE;
 	}
+	/* The opcode, for the counters (struct fuse_in_header: len, opcode). */
+	if (!(m->buf.flags & FUSE_BUF_IS_FD) && (size_t)r >= 8) {
+		uint32_t op;
+		memcpy(&op, (const char *)m->buf.mem + 4, sizeof op);
+		m->ctx.stats.ops[op < SF_FUSE_OPCODES ? op : 0]++;
+	}
 	sf_fuse_dispatch_begin(&m->ctx);
 	fuse_session_process_buf(m->se, &m->buf);
 	sf_fuse_dispatch_end(&m->ctx);
@@ -101,6 +108,24 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		m->fuse_src = 0;
 		return G_SOURCE_REMOVE;
 	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void log_line(const char *line, void *user)
+{
+	g_message("%s", line);
+}
+
+static void print_line(const char *line, void *user)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
+/* SIGUSR1: the counters, to wherever messages go (stats.h). */
+static gboolean on_usr1(gpointer p)
+{
+	struct mount_state *m = p;
+	sf_stats_emit(m->client, &m->ctx, log_line, NULL);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -271,6 +296,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	}
 	g_string_free(mo, TRUE);
 	m->mounted = true;
+	m->ctx.se = m->se;
+	sf_pc_start(&m->ctx);
 	sf_fuse_set_readahead(cfg->mountpoint, m->ctx.readahead);
 	report(m, 0, NULL);
 	if (!cfg->foreground) {
@@ -294,6 +321,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->sig_src[0] = g_unix_signal_add(SIGTERM, on_signal, m);
 	m->sig_src[1] = g_unix_signal_add(SIGINT, on_signal, m);
 	m->sig_src[2] = g_unix_signal_add(SIGHUP, on_signal, m);
+	m->sig_src[3] = g_unix_signal_add(SIGUSR1, on_usr1, m);
 	g_main_loop_run(m->loop);
 	return 0;
 }
@@ -316,25 +344,15 @@ static void teardown(struct mount_state *m)
 		if (m->mounted)
 			fuse_session_unmount(m->se);
 	}
-	if (m->client && m->client->pool) {
-		/* What the outages cost, for -d and the resilience tests. */
-		const struct sf_resilience_stats *rs = sf_pool_stats(m->client->pool);
-		if (m->debug)
-			fprintf(stderr,
-			        "smbfuse: resilience: reconnects=%" G_GUINT64_FORMAT
-			        " replays=%" G_GUINT64_FORMAT
-			        " handles_reclaimed=%" G_GUINT64_FORMAT
-			        " handles_lost=%" G_GUINT64_FORMAT
-			        " handles_reopened=%" G_GUINT64_FORMAT
-			        " timeouts=%" G_GUINT64_FORMAT "\n",
-			        rs->reconnects, rs->replays, rs->handles_reclaimed,
-			        rs->handles_lost, rs->handles_reopened, rs->timeouts);
-	}
+	/* What the mount did (and what outages cost), for -d and the tests. */
+	if (m->client && m->debug)
+		sf_stats_emit(m->client, &m->ctx, print_line, NULL);
 	if (m->ctx.fs)
 		sf_fs_close_all(m->ctx.fs);
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
-		; /* deferred completions of the failed requests */
+		;            /* deferred completions of the failed requests */
+	sf_pc_stop(&m->ctx); /* its thread uses the session */
 	if (m->se)
 		fuse_session_destroy(m->se);
 	free(m->buf.mem);

@@ -20,6 +20,8 @@ struct sf_fs {
 	GHashTable *handles;
 	uid_t caller_uid;
 	gid_t caller_gid;
+	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
+	void *break_user;
 };
 
 /* A mount path ("" is the mount's root) as the UTF-16 name the server

@@ -60,10 +60,38 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	return fs;
 }
 
+/* Breaks name the file id; the caller knows its handle. */
+static void tree_break(void *user, struct smb2_fileid fid, uint32_t new_state, sf_break_ack *ack)
+{
+	sf_fs *fs = user;
+	GHashTableIter it;
+	gpointer k;
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &k, NULL)) {
+		struct sf_fs_handle *h = k;
+		if (h->fid.persistent == fid.persistent && h->fid.volatile_ == fid.volatile_) {
+			h->lease_state = new_state;
+			if (fs->break_hook) {
+				fs->break_hook(fs->break_user, h, ack);
+				return;
+			}
+		}
+	}
+	sf_tree_break_done(ack);
+}
+
+void sf_fs_set_break_hook(sf_fs *fs, sf_fs_break_fn hook, void *user)
+{
+	fs->break_hook = hook;
+	fs->break_user = user;
+	sf_tree_set_break_hook(fs->tree, hook ? tree_break : NULL, fs);
+}
+
 void sf_fs_free(sf_fs *fs)
 {
 	if (!fs)
 		return;
+	sf_tree_set_break_hook(fs->tree, NULL, NULL);
 	g_hash_table_destroy(fs->handles);
 	g_free((char *)fs->cfg.prefix);
 	sf_tree_unref(fs->tree);
@@ -468,6 +496,7 @@ static void open_done(struct call *c)
 				oi.lease = op->lease;
 				oi.lease.state = l.state;
 				oi.lease.epoch = l.epoch;
+				h->lease_state = l.state;
 			}
 		}
 		oi.change_time = cr.t.change;

@@ -53,7 +53,9 @@ int sf_fs_errno(uint32_t status);
 struct sf_fs_handle {
 	struct smb2_fileid fid;
 	bool dir;
-	GArray *locks; /* byte-range locks held through this handle (lock.c) */
+	uint32_t lease_state; /* SMB2_LEASE_*_CACHING granted (0: no lease) */
+	uint64_t tag;         /* the caller's (the FUSE layer: the node id) */
+	GArray *locks;        /* byte-range locks held through this handle (lock.c) */
 	/* LockSequence (MS-SMB2 2.2.26, 3.3.5.14): per index, the number of
 	 * the last LOCK that succeeded, so that the next one differs and a
 	 * replay of an applied LOCK is recognised by the server. */
@@ -77,6 +79,11 @@ struct sf_fs_dirent {
  * (containing '/' or NUL) are left out; "." and ".." come as the server
  * sent them (with their file ids), when it did. */
 typedef void (*sf_fs_dir_fn)(void *user, int err, GPtrArray *entries);
+
+/* A break that takes read caching away from h's lease: hook() drops what
+ * was cached and then calls sf_tree_break_done(ack) (net/tree.h). */
+typedef void (*sf_fs_break_fn)(void *user, struct sf_fs_handle *h, sf_break_ack *ack);
+void sf_fs_set_break_hook(sf_fs *fs, sf_fs_break_fn hook, void *user);
 
 /* Attributes of a path: CREATE + QUERY_INFO(FileAllInformation) + CLOSE. */
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user);

@@ -385,6 +385,7 @@ static void send_frame(sf_conn *c, const uint8_t *payload, size_t len)
 	memcpy(f + 4, payload, len);
 	g_queue_push_tail(&c->wq, g_bytes_new_take(f, 4 + len));
 	c->st.sent++;
+	c->st.bytes_sent += 4 + len;
 	flush_writes(c);
 }
 
@@ -466,6 +467,8 @@ static void send_batch(sf_conn *c, struct batch *b)
 			h.flags |= SMB2_FLAGS_SIGNED;
 		}
 		r->asked = h.credits;
+		if (s->command <= SMB2_OPLOCK_BREAK)
+			c->st.requests[s->command]++;
 		trace_out(c, &h, padded);
 		if (s->sent)
 			s->sent(s->user, pdu, padded);
@@ -811,6 +814,7 @@ static void dump_pdu(const uint8_t *pdu, size_t len)
 /* One whole frame: plain SMB2 (possibly a compound) or a transform. */
 static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 {
+	c->st.bytes_received += 4 + len;
 	if (len < 4) {
 		conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE, "%s sent a runt frame", c->peer);
 		return;
