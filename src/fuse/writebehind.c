@@ -139,9 +139,15 @@ static void write_finished(struct wb_write *w)
 	n->pending--;
 	g_free(w);
 	unblock(n);
-	if (!n->pending)
+	if (!n->pending) {
+		/* A waiter may free the node (taking its error, closing): look
+		 * it up again afterwards. */
+		uint64_t ino = n->ino;
 		run_waiters(f, n);
-	node_maybe_free(f, n);
+		n = node_get(f, ino, false);
+	}
+	if (n)
+		node_maybe_free(f, n);
 }
 
 static void part_done(void *user, int err, size_t got)
