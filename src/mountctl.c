@@ -211,8 +211,15 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .timeout_ms = cfg->timeout_s * 1000,
 	        .echo_ms = cfg->echo_interval_s * 1000,
 	        .hard = cfg->hard,
+	        .no_posix = cfg->posix == SF_POSIX_OFF,
 	};
 	char *why = NULL;
+	/* The POSIX extensions exist only on SMB 3.1.1. */
+	if (cfg->posix == SF_POSIX_ON && cfg->max_dialect && cfg->max_dialect < SMB2_DIALECT_0311) {
+		report(m, SF_EXIT_USAGE,
+		       "posix: the SMB 3.1.1 POSIX extensions need vers=3.1.1 (or no vers=)");
+		return SF_EXIT_USAGE;
+	}
 	/* The credentials stay (in secure memory, out of core dumps) for
 	 * re-authentication after a reconnect; they are wiped at unmount. */
 	uint32_t st = sf_client_open(&co, NULL, &m->client, &why);
@@ -221,7 +228,21 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 		g_free(why);
 		return sf_exit_for_status(st);
 	}
+	bool posix = sf_conn_negotiated(sf_session_conn(sf_tree_session(m->client->tree)))->posix;
+	if (cfg->posix == SF_POSIX_ON && !posix) {
+		char *msg = g_strdup_printf(
+		        "posix: server %s does not offer the SMB 3.1.1 POSIX extensions "
+		        "(Samba: smb3 unix extensions = yes); mount without posix",
+		        sf_conn_peer(sf_session_conn(sf_tree_session(m->client->tree))));
+		report(m, SF_EXIT_DIALECT, msg);
+		g_free(msg);
+		return SF_EXIT_DIALECT;
+	}
+	if (posix)
+		g_debug("SMB 3.1.1 POSIX extensions in use");
 	struct sf_fs_config fc = {
+	        .posix = posix,
+	        .owner_from_caller = posix && cfg->allow_other,
 	        .uid = cfg->uid,
 	        .gid = cfg->gid,
 	        .file_mode = cfg->file_mode,

@@ -390,6 +390,10 @@ static bool opt_bool(struct sf_config *c, const char *k, const char *v, GError *
 		c->hard = k[0] == 'h';
 	else if (!strcmp(k, "nolease"))
 		c->nolease = true;
+	else if (!strcmp(k, "posix") || !strcmp(k, "unix") || !strcmp(k, "linux"))
+		c->posix = SF_POSIX_ON;
+	else if (!strcmp(k, "noposix") || !strcmp(k, "nounix"))
+		c->posix = SF_POSIX_OFF;
 	else
 		g_assert_not_reached();
 	return true;
@@ -438,7 +442,6 @@ static bool opt_debug(struct sf_config *c, const char *k, const char *v, GError 
 	}
 
 static const char FSTAB[] = "read by mount(8), fstab or systemd, not by the file system";
-static const char NOUNIX[] = "SMB1 UNIX and SMB3 POSIX extensions are never negotiated";
 static const char OWNER[] = "owner and group are always uid= and gid= (no UNIX extensions)";
 
 static const struct sf_opt table[] = {
@@ -499,11 +502,11 @@ static const struct sf_opt table[] = {
         IMPL("default_permissions", SF_ARG_NONE, opt_bool, NULL, NULL),
         /* protocol */
         IMPL("vers", SF_ARG_VALUE, opt_vers, "3.0", NULL),
-        NOOP("nounix", SF_ARG_NONE, NOUNIX),
-        NOOP("noposix", SF_ARG_NONE, NOUNIX),
-        REFUSE("unix", NOUNIX),
-        REFUSE("linux", NOUNIX),
-        REFUSE("posix", NOUNIX),
+        IMPL("nounix", SF_ARG_NONE, opt_bool, NULL, NULL),
+        IMPL("noposix", SF_ARG_NONE, opt_bool, NULL, NULL),
+        IMPL("unix", SF_ARG_NONE, opt_bool, NULL, NULL),
+        IMPL("linux", SF_ARG_NONE, opt_bool, NULL, NULL),
+        IMPL("posix", SF_ARG_NONE, opt_bool, NULL, NULL),
         NOOP("nodfs", SF_ARG_NONE, "DFS referrals are never followed"),
         REFUSE("rdma", "TCP only"),
         REFUSE("multichannel", "one channel per session"),

@@ -51,6 +51,9 @@ struct sf_config {
 	unsigned echo_interval_s; /* keep-alive ECHO interval (60) */
 	bool hard;                /* wait for a lost server without bound */
 	bool nolease;             /* no leases, hence no durable handles */
+	/* SMB 3.1.1 POSIX extensions: used when the server offers them
+	 * (AUTO, the default), required (posix) or never offered (noposix). */
+	enum { SF_POSIX_AUTO, SF_POSIX_ON, SF_POSIX_OFF } posix;
 };
 
 enum sf_opt_state { SF_OPT_IMPLEMENTED, SF_OPT_NOOP, SF_OPT_REFUSED };

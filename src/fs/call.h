@@ -6,7 +6,9 @@
 
 #include "fs/fs.h"
 #include "net/conn.h"
+#include "proto/create.h"
 #include "proto/fscc.h"
+#include "proto/posix.h"
 #include "proto/smb2.h"
 
 struct fs_root;
@@ -19,6 +21,8 @@ struct sf_fs {
 	/* Handles given out and not yet closed: the kernel's RELEASEs are
 	 * not read once the mount is torn down, so they are freed here. */
 	GHashTable *handles;
+	uid_t caller_uid;
+	gid_t caller_gid;
 	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
 	void *break_user;
 };
@@ -75,7 +79,7 @@ void fs_root_free(struct fs_root *r);
 		}                                                                                  \
 	} while (0)
 
-#define MAX_PARTS 6
+#define MAX_PARTS 8
 
 struct call;
 typedef void (*call_fn)(struct call *c);
@@ -108,7 +112,18 @@ const uint8_t *call_pdu(const struct call *c, int i, size_t *len);
 
 bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
                  uint32_t disposition, uint32_t options, int *err);
-void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid);
+/* The same with the mode a created file gets (POSIX extensions). */
+bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
+                      uint32_t disposition, uint32_t options, mode_t mode, int *err);
+/* Under the POSIX extensions: the POSIX create context asking for mode
+ * (written into ctx, data in buf). */
+void posix_ctx(struct smb2_create_ctx *ctx, uint8_t buf[4], mode_t mode);
+/* Under owner_from_caller: a SecD create context (MS-SMB2 2.2.13.2.2)
+ * whose descriptor names the caller as owner and group; buf holds at
+ * least OWNER_CTX_MAX bytes. false when none is wanted. */
+#define OWNER_CTX_MAX 64
+bool owner_ctx(const sf_fs *fs, struct smb2_create_ctx *ctx, uint8_t *buf);
+void query_all_spec(const sf_fs *fs, struct sf_req_spec *s, struct smb2_fileid fid);
 void close_spec(struct sf_req_spec *s, struct smb2_fileid fid);
 void ioctl_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint32_t code, const uint8_t *in,
                 size_t in_len, uint32_t max_out);
@@ -116,12 +131,20 @@ void set_info_spec(struct sf_req_spec *s, struct smb2_fileid fid, uint8_t cls, c
                    size_t len);
 void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id, uint32_t nlink,
              struct stat *st);
-/* Decode part i (a QUERY_INFO FileAllInformation) into a stat. */
+/* A stat from the POSIX information (POSIX extensions). */
+void posix_to_stat(const sf_fs *fs, const struct smb2_posix_info *pi, struct stat *st);
+/* Decode part i (a QUERY_INFO FileAllInformation, or the POSIX
+ * information under the POSIX extensions) into a stat. */
 int all_info_stat(const struct call *c, int i, struct stat *st);
 /* symlink.c: QUERY_INFO(FileAttributeTagInformation), and whether part i
  * (such a query) names a symbolic link reparse point. */
-void query_tag_spec(struct sf_req_spec *s, struct smb2_fileid fid);
+void query_tag_spec(const sf_fs *fs, struct sf_req_spec *s, struct smb2_fileid fid);
 bool tag_part_is_link(const struct call *c, int i);
+/* Apply part i (that query) to st: a link is marked as one; under the
+ * POSIX extensions (where the query is FSCTL_GET_REPARSE_POINT and the
+ * POSIX information gives the type) a device gets its major and minor
+ * from the NFS special-file reparse data. */
+void tag_part_apply(const struct call *c, int i, struct stat *st);
 /* done for compounds whose caller wants only an errno (sf_fs_err_fn). */
 void err_done(struct call *c);
 

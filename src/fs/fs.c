@@ -18,6 +18,7 @@
 #include "proto/ioctl.h"
 #include "proto/lease.h"
 #include "proto/ntstatus.h"
+#include "proto/posix.h"
 #include "proto/reparse.h"
 #include "proto/tree.h"
 #include "proto/smb2.h"
@@ -111,6 +112,36 @@ void sf_fs_free(sf_fs *fs)
 	g_free((char *)fs->cfg.prefix);
 	sf_tree_unref(fs->tree);
 	g_free(fs);
+}
+
+bool sf_fs_posix(const sf_fs *fs)
+{
+	return fs->cfg.posix;
+}
+
+void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid)
+{
+	fs->caller_uid = uid;
+	fs->caller_gid = gid;
+}
+
+bool owner_ctx(const sf_fs *fs, struct smb2_create_ctx *ctx, uint8_t *buf)
+{
+	if (!fs->cfg.posix || !fs->cfg.owner_from_caller)
+		return false;
+	struct smb2_sid o, g;
+	smb2_sid_from_unix_id(&o, 1, (uint32_t)fs->caller_uid);
+	smb2_sid_from_unix_id(&g, 2, (uint32_t)fs->caller_gid);
+	size_t n;
+	uint8_t *sd = smb2_sd_owner_group_encode(&o, &g, &n);
+	g_assert(n <= OWNER_CTX_MAX);
+	memcpy(buf, sd, n);
+	g_free(sd);
+	memset(ctx, 0, sizeof *ctx);
+	memcpy(ctx->name, "SecD", 4);
+	ctx->data = buf;
+	ctx->data_len = n;
+	return true;
 }
 
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write)
@@ -211,24 +242,57 @@ const uint8_t *call_pdu(const struct call *c, int i, size_t *len)
 
 /* ---- request builders ------------------------------------------------ */
 
+static uint8_t *to_server(const sf_fs *fs, const char *path, size_t *out_bytes, int *err)
+{
+	if (fs->cfg.posix)
+		return sf_path_to_smb_posix(path, out_bytes, err);
+	return sf_path_to_smb(path, fs->cfg.mapposix, out_bytes, err);
+}
+
 uint8_t *fs_server_path(const sf_fs *fs, const char *path, size_t *out_bytes, int *err)
 {
 	if (!fs->cfg.prefix)
-		return sf_path_to_smb(path, fs->cfg.mapposix, out_bytes, err);
+		return to_server(fs, path, out_bytes, err);
 	char *full =
 	        *path ? g_strconcat(fs->cfg.prefix, "/", path, NULL) : g_strdup(fs->cfg.prefix);
-	uint8_t *name = sf_path_to_smb(full, fs->cfg.mapposix, out_bytes, err);
+	uint8_t *name = to_server(fs, full, out_bytes, err);
 	g_free(full);
 	return name;
+}
+
+void posix_ctx(struct smb2_create_ctx *ctx, uint8_t buf[4], mode_t mode)
+{
+	memset(ctx, 0, sizeof *ctx);
+	memcpy(ctx->name, smb2_posix_tag, 16);
+	ctx->name_len = 16;
+	ctx->data = buf;
+	ctx->data_len = smb2_posix_create_req_encode(smb2_posix_mode_from_unix(mode) & 07777, buf);
 }
 
 bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
                  uint32_t disposition, uint32_t options, int *err)
 {
+	return create_spec_mode(fs, s, path, access, disposition, options,
+	                        (options & FILE_DIRECTORY_FILE) ? 0755 : 0644, err);
+}
+
+bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
+                      uint32_t disposition, uint32_t options, mode_t mode, int *err)
+{
 	size_t nlen, blen;
 	uint8_t *name = fs_server_path(fs, path, &nlen, err);
 	if (!name)
 		return false;
+	/* Under the POSIX extensions every open carries the POSIX context:
+	 * it gives the open POSIX pathname semantics (case-sensitive, any
+	 * character) and a created file its mode. */
+	struct smb2_create_ctx pc[2];
+	uint8_t pbuf[4], obuf[OWNER_CTX_MAX];
+	size_t npc = 0;
+	if (fs->cfg.posix)
+		posix_ctx(&pc[npc++], pbuf, mode);
+	if (disposition != FILE_OPEN && owner_ctx(fs, &pc[npc], obuf))
+		npc++;
 	struct smb2_create_req q = {
 	        .desired_access = access,
 	        .file_attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
@@ -238,6 +302,8 @@ bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t ac
 	        .options = options,
 	        .name = name,
 	        .name_len = nlen,
+	        .ctxs = npc ? pc : NULL,
+	        .ctx_count = npc,
 	};
 	memset(s, 0, sizeof *s);
 	s->command = SMB2_CREATE;
@@ -247,12 +313,14 @@ bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t ac
 	return true;
 }
 
-void query_all_spec(struct sf_req_spec *s, struct smb2_fileid fid)
+void query_all_spec(const sf_fs *fs, struct sf_req_spec *s, struct smb2_fileid fid)
 {
 	size_t blen;
 	memset(s, 0, sizeof *s);
 	s->command = SMB2_QUERY_INFO;
-	s->body = smb2_query_info_req_encode(fid, SMB2_0_INFO_FILE, FILE_ALL_INFORMATION,
+	s->body = smb2_query_info_req_encode(fid, SMB2_0_INFO_FILE,
+	                                     fs->cfg.posix ? SMB2_FILE_POSIX_INFORMATION
+	                                                   : FILE_ALL_INFORMATION,
 	                                     ALL_INFO_LEN, 0, &blen);
 	s->body_len = blen;
 	s->expect_rsp = ALL_INFO_LEN;
@@ -311,6 +379,24 @@ void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id,
 	st->st_ctim = sf_filetime_to_timespec(t->change);
 }
 
+/* Owner and group: Samba's SIDs for Unix ids (S-1-22-1-uid, S-1-22-2-gid)
+ * are the ids; any other SID shows as uid= / gid=. */
+void posix_to_stat(const sf_fs *fs, const struct smb2_posix_info *pi, struct stat *st)
+{
+	to_stat(fs, &pi->t, pi->inode, pi->cc.nlink, st);
+	uint32_t mode = smb2_posix_mode_to_unix(pi->cc.mode);
+	if (mode)
+		st->st_mode = mode;
+	st->st_nlink = pi->cc.nlink ? pi->cc.nlink : 1;
+	uint32_t id;
+	if (smb2_sid_unix_id(&pi->cc.owner, 1, &id))
+		st->st_uid = id;
+	if (smb2_sid_unix_id(&pi->cc.group, 2, &id))
+		st->st_gid = id;
+	/* DeviceId is the device the file lives on (Samba: st_dev), not a
+	 * device file's number: that one is in its reparse data. */
+}
+
 /* Decode the QUERY_INFO(FileAllInformation) part of a compound. */
 int all_info_stat(const struct call *c, int i, struct stat *st)
 {
@@ -318,6 +404,14 @@ int all_info_stat(const struct call *c, int i, struct stat *st)
 	const uint8_t *pdu = call_pdu(c, i, &len);
 	struct smb2_query_info_rsp q;
 	struct smb2_all_info a;
+	if (c->fs->cfg.posix) {
+		struct smb2_posix_info pi;
+		if (!pdu || smb2_query_info_rsp_decode(pdu, len, &q) != 0 ||
+		    smb2_posix_info_decode(q.buf, q.buf_len, &pi) != 0)
+			return EIO;
+		posix_to_stat(c->fs, &pi, st);
+		return 0;
+	}
 	if (!pdu || smb2_query_info_rsp_decode(pdu, len, &q) != 0 ||
 	    smb2_all_info_decode(q.buf, q.buf_len, &a) != 0)
 		return EIO;
@@ -333,8 +427,8 @@ static void stat_done(struct call *c)
 	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
-	if (!err && tag_part_is_link(c, 2))
-		sf_fs_mark_link(&st, (size_t)st.st_size);
+	if (!err)
+		tag_part_apply(c, 2, &st);
 	cb(c->user, err, err ? NULL : &st);
 }
 
@@ -352,8 +446,8 @@ void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 		later_stat(fs, cb, user, err);
 		return;
 	}
-	query_all_spec(&s[1], SMB2_FILEID_ANY);
-	query_tag_spec(&s[2], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[1], SMB2_FILEID_ANY);
+	query_tag_spec(fs, &s[2], SMB2_FILEID_ANY);
 	close_spec(&s[3], SMB2_FILEID_ANY);
 	call_run(call_new(fs, stat_done, cb, user), s, 4);
 }
@@ -426,16 +520,12 @@ static void open_done(struct call *c)
 			}
 		}
 		oi.change_time = cr.t.change;
-		size_t qlen;
-		const uint8_t *qpdu = call_pdu(c, 1, &qlen);
-		struct smb2_query_info_rsp qr;
-		struct smb2_all_info ai;
-		if (!c->st[1] && qpdu && smb2_query_info_rsp_decode(qpdu, qlen, &qr) == 0 &&
-		    smb2_all_info_decode(qr.buf, qr.buf_len, &ai) == 0)
-			oi.file_id = ai.file_id;
-		sf_tree_handle_opened(c->fs->tree, &oi);
-		if (c->st[1] || all_info_stat(c, 1, &st) != 0)
+		oi.posix = c->fs->cfg.posix;
+		if (!c->st[1] && all_info_stat(c, 1, &st) == 0)
+			oi.file_id = (uint64_t)st.st_ino;
+		else
 			to_stat(c->fs, &cr.t, 0, 1, &st);
+		sf_tree_handle_opened(c->fs->tree, &oi);
 		cb(user, 0, h, &st);
 	}
 	g_free(op->path);
@@ -478,7 +568,7 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	op->options = options;
 	/* A file created without write permission bits is read-only. */
 	op->attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
-	                 : ((flags & O_CREAT) && !(mode & 0222))
+	                 : ((flags & O_CREAT) && !(mode & 0222) && !fs->cfg.posix)
 	                         ? FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE
 	                         : FILE_ATTRIBUTE_NORMAL;
 	/* Files are opened durable, with a read+handle lease (a durable handle
@@ -491,7 +581,7 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	                   n->dialect >= SMB2_DIALECT_0210 &&
 	                   (n->capabilities & SMB2_GLOBAL_CAP_LEASING);
 	op->v2 = n->dialect >= SMB2_DIALECT_0300;
-	struct smb2_create_ctx ctx[2];
+	struct smb2_create_ctx ctx[4] = {0};
 	uint8_t dq[SMB2_DH2Q_LEN], lq[SMB2_LEASE_CTX_V2_LEN];
 	size_t nctx = 0;
 	if (op->want_durable) {
@@ -515,6 +605,11 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 		                            : smb2_dhnq_encode(dq);
 		nctx++;
 	}
+	uint8_t pbuf[SMB2_POSIX_CREATE_REQ_LEN], obuf[OWNER_CTX_MAX];
+	if (fs->cfg.posix)
+		posix_ctx(&ctx[nctx++], pbuf, mode);
+	if ((flags & O_CREAT) && owner_ctx(fs, &ctx[nctx], obuf))
+		nctx++;
 	struct smb2_create_req q = {
 	        .oplock_level = op->want_durable ? SMB2_OPLOCK_LEVEL_LEASE : SMB2_OPLOCK_LEVEL_NONE,
 	        .desired_access = access,
@@ -533,7 +628,7 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	s[0].command = SMB2_CREATE;
 	s[0].body = smb2_create_req_encode(&q, &blen);
 	s[0].body_len = blen;
-	query_all_spec(&s[1], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[1], SMB2_FILEID_ANY);
 	call_run(call_new(fs, open_done, NULL, op), s, 2);
 }
 
@@ -709,6 +804,11 @@ sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const
 
 /* ---- directories -------------------------------------------------------- */
 
+static uint8_t dir_class(const sf_fs *fs)
+{
+	return fs->cfg.posix ? SMB2_FILE_POSIX_INFORMATION : FILE_ID_BOTH_DIRECTORY_INFORMATION;
+}
+
 static void dirent_free(gpointer p)
 {
 	struct sf_fs_dirent *e = p;
@@ -732,6 +832,39 @@ struct rd {
 	void *user;
 };
 
+static bool is_dot_name(const uint8_t *n, size_t len)
+{
+	return (len == 2 && n[0] == '.' && !n[1]) ||
+	       (len == 4 && n[0] == '.' && !n[1] && n[2] == '.' && !n[3]);
+}
+
+/* The POSIX level (POSIX-FSCC 2.2.1): modes, owners, links, inodes. */
+static int collect_posix_entries(struct rd *rd, const struct smb2_query_directory_rsp *q)
+{
+	size_t pos = 0;
+	struct smb2_posix_dirent e;
+	int r;
+	guint before = rd->seen;
+	while ((r = smb2_posix_dirent_next(q->buf, q->buf_len, &pos, &e)) == 1) {
+		if (++rd->seen > RD_MAX_ENTRIES) {
+			g_warning("listing stopped after %u entries: the server does not end it",
+			          RD_MAX_ENTRIES);
+			return EIO;
+		}
+		char *name = is_dot_name(e.name, e.name_len)
+		                     ? g_strdup(e.name_len == 2 ? "." : "..")
+		                     : sf_name_from_smb(e.name, e.name_len, false);
+		if (!name)
+			continue;
+		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
+		d->name = name;
+		posix_to_stat(rd->fs, &e.info, &d->st);
+		g_ptr_array_add(rd->entries, d);
+	}
+	rd->done = rd->seen == before;
+	return r < 0 ? EIO : 0;
+}
+
 /* Turn one QUERY_DIRECTORY response into entries; 0, or an errno. */
 static int collect_entries(struct rd *rd, const struct call *c, int i)
 {
@@ -740,6 +873,8 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 	struct smb2_query_directory_rsp q;
 	if (!pdu || smb2_query_directory_rsp_decode(pdu, len, &q) != 0)
 		return EIO;
+	if (rd->fs->cfg.posix)
+		return collect_posix_entries(rd, &q);
 	size_t pos = 0;
 	struct smb2_dir_entry e;
 	int r;
@@ -802,8 +937,8 @@ static void rd_query(struct rd *rd)
 	size_t blen;
 	uint32_t out = rd->fs->max_transact;
 	struct sf_req_spec s = {.command = SMB2_QUERY_DIRECTORY, .expect_rsp = out};
-	s.body = smb2_query_directory_req_encode(rd->fid, FILE_ID_BOTH_DIRECTORY_INFORMATION, 0,
-	                                         star, 2, out, &blen);
+	s.body =
+	        smb2_query_directory_req_encode(rd->fid, dir_class(rd->fs), 0, star, 2, out, &blen);
 	s.body_len = blen;
 	call_run(call_new(rd->fs, rd_more, rd, NULL), &s, 1);
 }
@@ -861,9 +996,8 @@ void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user)
 	memset(&s[1], 0, sizeof s[1]);
 	s[1].command = SMB2_QUERY_DIRECTORY;
 	s[1].expect_rsp = out;
-	s[1].body =
-	        smb2_query_directory_req_encode(SMB2_FILEID_ANY, FILE_ID_BOTH_DIRECTORY_INFORMATION,
-	                                        SMB2_RESTART_SCANS, star, 2, out, &blen);
+	s[1].body = smb2_query_directory_req_encode(SMB2_FILEID_ANY, dir_class(fs),
+	                                            SMB2_RESTART_SCANS, star, 2, out, &blen);
 	s[1].body_len = blen;
 	struct rd *rd = g_new0(struct rd, 1);
 	rd->fs = fs;
@@ -889,12 +1023,12 @@ void sf_fs_mkdir(sf_fs *fs, const char *path, mode_t mode, sf_fs_stat_fn cb, voi
 	FS_ROUTE(fs, path, FS_CREATE, later_stat, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
-	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_CREATE,
-	                 FILE_DIRECTORY_FILE, &err)) {
+	if (!create_spec_mode(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_CREATE,
+	                      FILE_DIRECTORY_FILE, mode, &err)) {
 		later_stat(fs, cb, user, err);
 		return;
 	}
-	query_all_spec(&s[1], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[1], SMB2_FILEID_ANY);
 	close_spec(&s[2], SMB2_FILEID_ANY);
 	call_run(call_new(fs, mkdir_done, cb, user), s, 3);
 }
@@ -919,7 +1053,9 @@ static void unlink_done(struct call *c)
 	uint32_t st = call_status(c);
 	/* POSIX unlinks read-only files; SMB refuses while the READONLY
 	 * attribute is set. Clear it and try once more. */
-	if (st == STATUS_CANNOT_DELETE && !u->dir && c->n == 3) {
+	/* Samba shows a POSIX directory without the owner's write bit as
+	 * read-only too. */
+	if (st == STATUS_CANNOT_DELETE && (!u->dir || c->fs->cfg.posix) && c->n == 3) {
 		unlink_submit(c->fs, u, true);
 		return;
 	}
@@ -949,7 +1085,8 @@ static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
 		return;
 	}
 	if (clear_readonly) {
-		struct smb2_basic_info b = {.attributes = FILE_ATTRIBUTE_ARCHIVE};
+		struct smb2_basic_info b = {.attributes = u->dir ? FILE_ATTRIBUTE_DIRECTORY
+		                                                 : FILE_ATTRIBUTE_ARCHIVE};
 		uint8_t buf[40];
 		smb2_basic_info_encode(&b, buf);
 		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_BASIC_INFORMATION, buf, 40);
@@ -983,7 +1120,7 @@ void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user
 {
 	FS_ROUTE_H(fs, h, later_stat, cb, user);
 	struct sf_req_spec s;
-	query_all_spec(&s, h->fid);
+	query_all_spec(fs, &s, h->fid);
 	call_run(call_new(fs, fstat_done, cb, user), &s, 1);
 }
 
@@ -1078,8 +1215,8 @@ static void setattr_done(struct call *c)
 			s = c->st[i];
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, c->n - 3, &st);
-	if (!err && tag_part_is_link(c, c->n - 2))
-		sf_fs_mark_link(&st, (size_t)st.st_size);
+	if (!err)
+		tag_part_apply(c, c->n - 2, &st);
 	cb(c->user, err, err ? NULL : &st);
 }
 
@@ -1099,8 +1236,15 @@ void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned
 	struct sf_req_spec s[MAX_PARTS];
 	int n = 0, err = 0;
 	uint32_t access = FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
+	bool posix = fs->cfg.posix;
+	if (!posix)
+		to_set &= ~(unsigned)(SF_SET_UID | SF_SET_GID);
 	if (to_set & SF_SET_SIZE)
 		access |= FILE_WRITE_DATA;
+	if (to_set & (SF_SET_UID | SF_SET_GID))
+		access |= WRITE_OWNER;
+	if (posix && (to_set & SF_SET_MODE))
+		access |= WRITE_DAC;
 	if (!create_spec(fs, &s[n++], path, access, FILE_OPEN, FILE_OPEN_REPARSE_POINT, &err)) {
 		later_stat(fs, cb, user, err);
 		return;
@@ -1109,6 +1253,39 @@ void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned
 		uint8_t eof[8];
 		sf_put_le64(eof, (uint64_t)st->st_size);
 		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_END_OF_FILE_INFORMATION, eof, 8);
+	}
+	if (to_set & (SF_SET_UID | SF_SET_GID)) {
+		/* chown/chgrp: a descriptor with only the owner and/or group,
+		 * as Samba's SIDs for Unix ids (S-1-22-1-uid, S-1-22-2-gid). */
+		struct smb2_sid o, g;
+		smb2_sid_from_unix_id(&o, 1, (uint32_t)st->st_uid);
+		smb2_sid_from_unix_id(&g, 2, (uint32_t)st->st_gid);
+		size_t sdlen, blen;
+		uint8_t *sd = smb2_sd_owner_group_encode((to_set & SF_SET_UID) ? &o : NULL,
+		                                         (to_set & SF_SET_GID) ? &g : NULL, &sdlen);
+		struct sf_req_spec *q = &s[n++];
+		memset(q, 0, sizeof *q);
+		q->command = SMB2_SET_INFO;
+		q->body = smb2_set_info_req_encode_ex(
+		        SMB2_FILEID_ANY, SMB2_0_INFO_SECURITY, 0,
+		        ((to_set & SF_SET_UID) ? OWNER_SECURITY_INFORMATION : 0) |
+		                ((to_set & SF_SET_GID) ? GROUP_SECURITY_INFORMATION : 0),
+		        sd, sdlen, &blen);
+		q->body_len = blen;
+		g_free(sd);
+	}
+	if (posix && (to_set & SF_SET_MODE)) {
+		/* chmod: a DACL of one ACE for S-1-5-88-3-mode. */
+		size_t sdlen, blen;
+		uint8_t *sd = smb2_sd_posix_mode_encode((uint32_t)st->st_mode & 07777, &sdlen);
+		struct sf_req_spec *q = &s[n++];
+		memset(q, 0, sizeof *q);
+		q->command = SMB2_SET_INFO;
+		q->body = smb2_set_info_req_encode_ex(SMB2_FILEID_ANY, SMB2_0_INFO_SECURITY, 0,
+		                                      DACL_SECURITY_INFORMATION, sd, sdlen, &blen);
+		q->body_len = blen;
+		g_free(sd);
+		to_set &= ~(unsigned)SF_SET_MODE;
 	}
 	if (to_set & (SF_SET_MODE | SF_SET_ATIME | SF_SET_MTIME)) {
 		/* Zero fields mean "leave unchanged" (MS-FSCC 2.4.7). */
@@ -1125,8 +1302,8 @@ void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned
 		smb2_basic_info_encode(&b, buf);
 		set_info_spec(&s[n++], SMB2_FILEID_ANY, FILE_BASIC_INFORMATION, buf, 40);
 	}
-	query_all_spec(&s[n++], SMB2_FILEID_ANY);
-	query_tag_spec(&s[n++], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[n++], SMB2_FILEID_ANY);
+	query_tag_spec(fs, &s[n++], SMB2_FILEID_ANY);
 	close_spec(&s[n++], SMB2_FILEID_ANY);
 	(void)h;
 	call_run(call_new(fs, setattr_done, cb, user), s, n);

@@ -24,7 +24,14 @@ struct sf_fs_config {
 	mode_t dir_mode;  /* and directories (0755) */
 	bool mapposix;    /* SFM mapping for names SMB cannot store */
 	bool readonly;
-	bool nolease;       /* request no leases (and so no durable handles) */
+	bool nolease; /* request no leases (and so no durable handles) */
+	/* SMB 3.1.1 POSIX extensions negotiated: modes, owners, special files
+	 * and names come from the server (proto/posix.h). */
+	bool posix;
+	/* With posix and allow_other: a new file is owned by the user and
+	 * group that created it (a SecD context naming them; the server must
+	 * allow it, as Samba does for `admin users`). */
+	bool owner_from_caller;
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 	uint64_t ino_salt;  /* XORed into file ids (a share of a server root) */
 };
@@ -51,6 +58,11 @@ unsigned sf_fs_outstanding(sf_fs *fs);
 unsigned sf_fs_root_connected(const sf_fs *fs);
 void sf_fs_free(sf_fs *fs);
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
+/* The SMB 3.1.1 POSIX extensions are in use. */
+bool sf_fs_posix(const sf_fs *fs);
+/* Who asks for the operations submitted from now on (the FUSE request's
+ * uid and gid): the owner of files created under owner_from_caller. */
+void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid);
 
 /* errno for an NTSTATUS (0 for success). */
 int sf_fs_errno(uint32_t status);
@@ -130,6 +142,8 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 #define SF_SET_MODE  0x2
 #define SF_SET_ATIME 0x4
 #define SF_SET_MTIME 0x8
+#define SF_SET_UID   0x10 /* POSIX extensions only; ignored otherwise */
+#define SF_SET_GID   0x20
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user);
 /* The file system a path is on (a server root answers for the share the
@@ -205,6 +219,18 @@ void sf_fs_rename_link(sf_fs *fs, const char *from, const char *to, bool replace
                        void *user);
 /* Make a stat describe a symbolic link. */
 void sf_fs_mark_link(struct stat *st, size_t target_len);
+
+/* A FIFO, socket or device (mode's type), under the POSIX extensions
+ * only (EPERM otherwise): a file with an NFS special-file reparse point
+ * (MS-FSCC 2.1.2.6), which Samba serves as that kind of file. */
+void sf_fs_mknod(sf_fs *fs, const char *path, mode_t mode, dev_t rdev, sf_fs_stat_fn cb,
+                 void *user);
+
+/* sf_fs_rename for a special file (POSIX extensions): its reparse data
+ * is read first and set again on the new name (Samba 4.21 and 4.22 drop
+ * the reparse attribute of a renamed file). */
+void sf_fs_rename_special(sf_fs *fs, const char *from, const char *to, bool replace,
+                          sf_fs_err_fn cb, void *user);
 
 /* Whole small files in one round trip (mfsymlinks). */
 void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb, void *user);

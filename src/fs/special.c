@@ -14,10 +14,12 @@
 #include "proto/ioctl.h"
 #include "proto/ntstatus.h"
 #include "proto/ranges.h"
+#include "proto/reparse.h"
 #include "util/bytes.h"
 #include "util/utf16.h"
 
 #include <errno.h>
+#include <sys/sysmacros.h>
 #include <string.h>
 
 /* ---- IOCTL on an open file ---------------------------------------------- */
@@ -241,8 +243,8 @@ static void link_done(struct call *c)
 	uint32_t s = c->st[0] ? c->st[0] : c->st[1] ? c->st[1] : c->st[2] ? c->st[2] : c->st[4];
 	struct stat st;
 	int err = s ? sf_fs_errno(s) : all_info_stat(c, 2, &st);
-	if (!err && tag_part_is_link(c, 3))
-		sf_fs_mark_link(&st, (size_t)st.st_size);
+	if (!err)
+		tag_part_apply(c, 3, &st);
 	cb(c->user, err, err ? NULL : &st);
 }
 
@@ -264,8 +266,8 @@ void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, v
 	/* FileLinkInformation has the rename layout: never replace. */
 	uint8_t *info = smb2_rename_info_encode(false, newname, nlen, &ilen);
 	set_info_spec(&s[1], SMB2_FILEID_ANY, FILE_LINK_INFORMATION, info, ilen);
-	query_all_spec(&s[2], SMB2_FILEID_ANY);
-	query_tag_spec(&s[3], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[2], SMB2_FILEID_ANY);
+	query_tag_spec(fs, &s[3], SMB2_FILEID_ANY);
 	close_spec(&s[4], SMB2_FILEID_ANY);
 	g_free(info);
 	g_free(newname);
@@ -434,7 +436,172 @@ void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t le
 	s[1].command = SMB2_WRITE;
 	s[1].body = smb2_write_req_encode(SMB2_FILEID_ANY, 0, data, len, &blen);
 	s[1].body_len = blen;
-	query_all_spec(&s[2], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[2], SMB2_FILEID_ANY);
 	close_spec(&s[3], SMB2_FILEID_ANY);
 	call_run(call_new(fs, small_write_done, cb, user), s, 4);
+}
+
+/* ---- special files ------------------------------------------------------ */
+
+struct mknod_op {
+	sf_fs_stat_fn cb;
+	void *user;
+	dev_t rdev;
+};
+
+static void mknod_done(struct call *c)
+{
+	struct mknod_op *o = c->user;
+	uint32_t s = call_status(c);
+	struct stat st;
+	int err = s ? sf_fs_errno(s) : all_info_stat(c, c->n - 2, &st);
+	if (!err && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+		st.st_rdev = o->rdev;
+	o->cb(o->user, err, err ? NULL : &st);
+	g_free(o);
+}
+
+void sf_fs_mknod(sf_fs *fs, const char *path, mode_t mode, dev_t rdev, sf_fs_stat_fn cb, void *user)
+{
+	uint64_t type = 0;
+	switch (mode & S_IFMT) {
+	case 0:
+	case S_IFREG:
+		break;
+	case S_IFIFO:
+		type = NFS_SPECFILE_FIFO;
+		break;
+	case S_IFSOCK:
+		type = NFS_SPECFILE_SOCK;
+		break;
+	case S_IFCHR:
+		type = NFS_SPECFILE_CHR;
+		break;
+	case S_IFBLK:
+		type = NFS_SPECFILE_BLK;
+		break;
+	default:
+		later_stat(fs, cb, user, EINVAL);
+		return;
+	}
+	if (type && !fs->cfg.posix) {
+		later_stat(fs, cb, user, EPERM);
+		return;
+	}
+	struct sf_req_spec s[4];
+	int err = 0;
+	if (!create_spec_mode(fs, &s[0], path,
+	                      FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA |
+	                              SYNCHRONIZE,
+	                      FILE_CREATE, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT,
+	                      mode & 07777, &err)) {
+		later_stat(fs, cb, user, err);
+		return;
+	}
+	int n = 1;
+	if (type) {
+		uint8_t rp[SMB2_NFS_SPECIAL_MAX];
+		size_t rlen = smb2_nfs_special_reparse_encode(type, major(rdev), minor(rdev), rp);
+		ioctl_spec(&s[n++], SMB2_FILEID_ANY, FSCTL_SET_REPARSE_POINT, rp, rlen, 0);
+	}
+	query_all_spec(fs, &s[n++], SMB2_FILEID_ANY);
+	close_spec(&s[n++], SMB2_FILEID_ANY);
+	struct mknod_op *o = g_new(struct mknod_op, 1);
+	o->cb = cb, o->user = user, o->rdev = rdev;
+	call_run(call_new(fs, mknod_done, NULL, o), s, n);
+}
+
+struct respecial_op {
+	sf_fs *fs;
+	char *from, *to;
+	bool replace;
+	uint8_t *rp; /* the reparse buffer, NULL when none was read */
+	size_t rp_len;
+	sf_fs_err_fn cb;
+	void *user;
+};
+
+static void respecial_finish(struct respecial_op *o, int err)
+{
+	o->cb(o->user, err);
+	g_free(o->from);
+	g_free(o->to);
+	g_free(o->rp);
+	g_free(o);
+}
+
+static void respecial_set(struct call *c)
+{
+	struct respecial_op *o = c->cb;
+	uint32_t s = call_status(c);
+	if (s)
+		g_warning("rename %s -> %s: putting the special file's reparse data back "
+		          "failed (%s)",
+		          o->from, o->to, sf_ntstatus_name(s));
+	respecial_finish(o, 0); /* the rename itself succeeded */
+}
+
+static void respecial_checked(void *user, int err, const struct stat *st)
+{
+	struct respecial_op *o = user;
+	struct sf_req_spec s[3];
+	int e = 0;
+	/* Still special (a real one on the server's disk keeps its kind),
+	 * or gone again: nothing to repair. */
+	if (err || !S_ISREG(st->st_mode) || st->st_size != 0 ||
+	    !create_spec(o->fs, &s[0], o->to,
+	                 FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | FILE_WRITE_DATA |
+	                         SYNCHRONIZE,
+	                 FILE_OPEN, FILE_NON_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT, &e)) {
+		respecial_finish(o, 0);
+		return;
+	}
+	ioctl_spec(&s[1], SMB2_FILEID_ANY, FSCTL_SET_REPARSE_POINT, o->rp, o->rp_len, 0);
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	call_run(call_new(o->fs, respecial_set, o, NULL), s, 3);
+}
+
+static void respecial_renamed(void *user, int err)
+{
+	struct respecial_op *o = user;
+	if (err || !o->rp)
+		respecial_finish(o, err);
+	else
+		sf_fs_stat(o->fs, o->to, respecial_checked, o);
+}
+
+static void respecial_read(struct call *c)
+{
+	struct respecial_op *o = c->cb;
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, 1, &len);
+	struct smb2_ioctl_rsp r;
+	if (!c->st[0] && !c->st[1] && pdu && smb2_ioctl_rsp_decode(pdu, len, &r) == 0 &&
+	    r.out_len >= 8 && sf_le32(r.out) == IO_REPARSE_TAG_NFS) {
+		o->rp = g_memdup2(r.out, r.out_len);
+		o->rp_len = r.out_len;
+	}
+	sf_fs_rename(o->fs, o->from, o->to, o->replace, respecial_renamed, o);
+}
+
+void sf_fs_rename_special(sf_fs *fs, const char *from, const char *to, bool replace,
+                          sf_fs_err_fn cb, void *user)
+{
+	struct respecial_op *o = g_new0(struct respecial_op, 1);
+	o->fs = fs;
+	o->from = g_strdup(from);
+	o->to = g_strdup(to);
+	o->replace = replace;
+	o->cb = cb;
+	o->user = user;
+	struct sf_req_spec s[3];
+	int err = 0;
+	if (!create_spec(fs, &s[0], from, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
+	                 FILE_OPEN_REPARSE_POINT, &err)) {
+		sf_fs_rename(fs, from, to, replace, respecial_renamed, o);
+		return;
+	}
+	ioctl_spec(&s[1], SMB2_FILEID_ANY, FSCTL_GET_REPARSE_POINT, NULL, 0, 64);
+	close_spec(&s[2], SMB2_FILEID_ANY);
+	call_run(call_new(fs, respecial_read, o, NULL), s, 3);
 }

@@ -17,6 +17,7 @@
 #include "util/utf16.h"
 
 #include <errno.h>
+#include <sys/sysmacros.h>
 #include <string.h>
 
 /* ---- targets ------------------------------------------------------------ */
@@ -213,7 +214,7 @@ void sf_fs_symlink(sf_fs *fs, const char *path, const char *target, sf_fs_stat_f
 		later_stat(fs, cb, user, err);
 		return;
 	}
-	query_all_spec(&s[2], SMB2_FILEID_ANY);
+	query_all_spec(fs, &s[2], SMB2_FILEID_ANY);
 	close_spec(&s[3], SMB2_FILEID_ANY);
 	struct symlink_op *o = g_new0(struct symlink_op, 1);
 	o->fs = fs;
@@ -243,8 +244,33 @@ bool tag_part_is_link(const struct call *c, int i)
 	       (attrs & FILE_ATTRIBUTE_REPARSE_POINT) && smb2_reparse_tag_is_link(tag);
 }
 
-void query_tag_spec(struct sf_req_spec *s, struct smb2_fileid fid)
+void tag_part_apply(const struct call *c, int i, struct stat *st)
 {
+	if (!c->fs->cfg.posix) {
+		if (tag_part_is_link(c, i))
+			sf_fs_mark_link(st, (size_t)st->st_size);
+		return;
+	}
+	if (!S_ISCHR(st->st_mode) && !S_ISBLK(st->st_mode))
+		return;
+	size_t len;
+	const uint8_t *pdu = call_pdu(c, i, &len);
+	struct smb2_ioctl_rsp r;
+	uint64_t type;
+	uint32_t ma, mi;
+	if (c->st[i] == STATUS_SUCCESS && pdu && smb2_ioctl_rsp_decode(pdu, len, &r) == 0 &&
+	    smb2_nfs_special_reparse_decode(r.out, r.out_len, &type, &ma, &mi) == 0)
+		st->st_rdev = makedev(ma, mi);
+}
+
+void query_tag_spec(const sf_fs *fs, struct sf_req_spec *s, struct smb2_fileid fid)
+{
+	if (fs->cfg.posix) {
+		/* Devices keep their numbers in the reparse data; the POSIX
+		 * information already tells links and special files. */
+		ioctl_spec(s, fid, FSCTL_GET_REPARSE_POINT, NULL, 0, 64);
+		return;
+	}
 	size_t blen;
 	memset(s, 0, sizeof *s);
 	s->command = SMB2_QUERY_INFO;

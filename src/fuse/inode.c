@@ -24,7 +24,8 @@ struct node {
 	struct name *names; /* the first one makes the path: the last confirmed */
 	unsigned children;  /* names inside this node (they need its path) */
 	bool dir, link;
-	char *path; /* cached; good while path_gen is the table's gen */
+	bool special; /* FIFO, socket or device */
+	char *path;   /* cached; good while path_gen is the table's gen */
 	uint64_t path_gen;
 };
 
@@ -327,8 +328,11 @@ uint64_t sf_itable_lookup(struct sf_itable *t, uint64_t parent, const char *name
 		name_add(t, n, p, name);
 	}
 	n->nlookup++;
-	if (st)
+	if (st) {
 		n->link = S_ISLNK(st->st_mode);
+		n->special = S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) ||
+		             S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode);
+	}
 	if (left)
 		release(t, left);
 	return n->id;
@@ -402,6 +406,12 @@ bool sf_itable_is_link(struct sf_itable *t, uint64_t id)
 {
 	struct node *n = node_get(t, id);
 	return n && n->link;
+}
+
+bool sf_itable_is_special(struct sf_itable *t, uint64_t id)
+{
+	struct node *n = node_get(t, id);
+	return n && n->special;
 }
 
 size_t sf_itable_size(struct sf_itable *t)

@@ -55,6 +55,8 @@ unsigned sf_itable_names(struct sf_itable *t, uint64_t nodeid);
 /* Whether a node is a symbolic link, as last reported to the kernel
  * (renaming a link needs care on some servers). */
 bool sf_itable_is_link(struct sf_itable *t, uint64_t nodeid);
+/* A FIFO, socket or device (as last seen). */
+bool sf_itable_is_special(struct sf_itable *t, uint64_t nodeid);
 size_t sf_itable_size(struct sf_itable *t);
 
 #endif

@@ -237,7 +237,8 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		return;
 	}
 	const struct stat *known = sf_ac_get(f, ino);
-	if (known && setattr_changes_nothing(known, attr, to_set)) {
+	/* Under the POSIX extensions modes and owners are stored. */
+	if (known && !sf_fs_posix(f->fs) && setattr_changes_nothing(known, attr, to_set)) {
 		f->stats.setattr_local++;
 		struct stat s = *known;
 		fuse_reply_attr(req, &s, f->attr_timeout);
@@ -262,8 +263,12 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			st.st_mtim = now;
 	}
-	/* Ownership cannot be stored on a share without unix extensions;
-	 * it is fixed by uid=/gid=, so a chown to it is a no-op. */
+	/* Ownership is stored only under the POSIX extensions (fs ignores
+	 * it otherwise: it is fixed by uid=/gid=, so a chown is a no-op). */
+	if ((to_set & FUSE_SET_ATTR_UID) && sf_fs_posix(f->fs))
+		set |= SF_SET_UID;
+	if ((to_set & FUSE_SET_ATTR_GID) && sf_fs_posix(f->fs))
+		set |= SF_SET_GID;
 	struct attr_op *a = g_new(struct attr_op, 1);
 	a->req = req;
 	a->ino = ino;
@@ -388,6 +393,11 @@ static void reply_dir(struct rd_op *r)
 			/* A share of a server root is connected when looked up. */
 			if (e && e->lookup)
 				e = NULL, ep.attr.st_mode = S_IFDIR;
+			/* A device's numbers are not in the listing (POSIX
+			 * extensions: they are in its reparse data, read by a
+			 * lookup). */
+			if (e && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+				e = NULL, ep.attr.st_mode = st.st_mode & S_IFMT;
 			/* A file being written here: its size on the server is
 			 * not final yet, the kernel's is. */
 			uint64_t known = e ? sf_itable_find(f->inodes, r->ino, name) : 0;
@@ -508,6 +518,13 @@ static void sf_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	do_readdir(req, ino, size, off, fi, true);
 }
 
+static void sf_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	struct op *o = op_for_name(req, parent, name, true);
+	if (o)
+		sf_fs_mknod(o->f->fs, o->path, mode, rdev, entry_done, o);
+}
+
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct op *o = op_for_name(req, parent, name, true);
@@ -585,8 +602,11 @@ static void rename_now(void *user, int err)
 	}
 	bool replace = !(o->fi.flags & RENAME_NOREPLACE);
 	struct sf_itable *t = o->f->inodes;
-	if (sf_itable_is_link(t, sf_itable_find(t, o->parent, o->name)))
+	uint64_t from = sf_itable_find(t, o->parent, o->name);
+	if (sf_itable_is_link(t, from))
 		sf_fs_rename_link(o->f->fs, o->path, o->path2, replace, rename_done, o);
+	else if (sf_itable_is_special(t, from) && sf_fs_posix(o->f->fs))
+		sf_fs_rename_special(o->f->fs, o->path, o->path2, replace, rename_done, o);
 	else
 		sf_fs_rename(o->f->fs, o->path, o->path2, replace, rename_done, o);
 }
@@ -1015,6 +1035,7 @@ const struct fuse_lowlevel_ops sf_fuse_ops = {
         .readdirplus = sf_readdirplus,
         .releasedir = sf_releasedir,
         .mkdir = sf_mkdir,
+        .mknod = sf_mknod,
         .unlink = sf_unlink,
         .rmdir = sf_rmdir,
         .rename = sf_rename,

@@ -16,6 +16,10 @@ static void interrupted(fuse_req_t req, void *data)
 struct sf_fuse *ctx_of(fuse_req_t req)
 {
 	struct sf_fuse *f = fuse_req_userdata(req);
+	if (f->fs) {
+		const struct fuse_ctx *fc = fuse_req_ctx(req);
+		sf_fs_set_caller(f->fs, fc->uid, fc->gid);
+	}
 	if (f->dispatch_group && !f->group_watched) {
 		f->group_watched = true;
 		fuse_req_interrupt_func(req, interrupted, (void *)(uintptr_t)f->dispatch_group);

@@ -22,6 +22,7 @@ struct sf_client_opts {
 	unsigned echo_ms; /* keep-alive interval; 0 = none */
 	bool hard;        /* requests wait for a lost server without bound */
 	uint16_t cipher_pref[4];
+	bool no_posix; /* do not offer the SMB 3.1.1 POSIX extensions */
 };
 
 struct sf_client {

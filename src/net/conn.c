@@ -1242,6 +1242,7 @@ static void negotiate_done(void *user, uint32_t status, const uint8_t *pdu, size
 		n->preauth_sha512 = true;
 		sf_preauth_hash_update(n->preauth_hash, pdu, len);
 		n->cipher = r.has_cipher ? r.cipher : 0;
+		n->posix = !c->opts.no_posix && r.has_posix;
 		if (n->cipher > SMB2_ENCRYPTION_AES256_GCM) {
 			conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE,
 			           "%s chose unknown cipher 0x%04x", c->peer, n->cipher);
@@ -1308,6 +1309,7 @@ static void start_negotiate(sf_conn *c)
 	                        SMB2_SIGNING_HMAC_SHA256};
 	memcpy(q.signing_algs, sig, sizeof sig);
 	q.signing_count = 3;
+	q.posix = !c->opts.no_posix;
 	size_t nn = 0;
 	uint8_t *netname = sf_utf8_to_utf16(c->opts.host, -1, &nn);
 	q.netname = netname;

@@ -45,6 +45,7 @@ struct sf_conn_opts {
 	unsigned timeout_ms;     /* per request and for connecting; 0 = 30 s */
 	unsigned echo_ms;        /* keep-alive ECHO interval; 0 = none */
 	uint16_t cipher_pref[4]; /* 3.1.1 ciphers to offer, 0-terminated; default all */
+	bool no_posix;           /* do not offer the SMB 3.1.1 POSIX extensions */
 };
 
 /* What NEGOTIATE settled. */
@@ -57,6 +58,7 @@ struct sf_negotiated {
 	uint64_t system_time, server_start_time;
 	uint16_t cipher;      /* 0 = none (3.0/3.0.2 imply AES-128-CCM) */
 	uint16_t signing_alg; /* SMB2_SIGNING_* */
+	bool posix;           /* 3.1.1 POSIX extensions offered by both sides */
 	bool preauth_sha512;
 	uint8_t preauth_hash[64]; /* connection value after NEGOTIATE (3.1.1) */
 	uint8_t *security_blob;   /* SPNEGO hint */

@@ -20,6 +20,7 @@
 #include "net/tree_int.h"
 
 #include "crypto/prim.h"
+#include "proto/posix.h"
 #include "proto/create.h"
 #include "proto/durable.h"
 #include "proto/fscc.h"
@@ -35,7 +36,7 @@ struct dhandle {
 	size_t path_len;
 	uint32_t access, share, options, attributes;
 	uint8_t create_guid[16];
-	bool durable, v2, persistent, has_lease, lost;
+	bool durable, v2, persistent, has_lease, lost, posix;
 	struct smb2_lease lease;
 	uint64_t file_id, change_time;
 	unsigned locks;
@@ -124,6 +125,7 @@ void sf_tree_handle_opened(sf_tree *t, const struct sf_open_info *o)
 	d->lease = o->lease;
 	d->file_id = o->file_id;
 	d->change_time = o->change_time;
+	d->posix = o->posix;
 	g_hash_table_replace(t->handles->by_fid, d->orig, d);
 }
 
@@ -141,7 +143,8 @@ static uint8_t *renamed_path(const uint8_t *path, size_t len, const uint8_t *fro
 	if (len < from_len || memcmp(path, from, from_len) != 0)
 		return NULL;
 	if (len > from_len &&
-	    !(len >= from_len + 2 && path[from_len] == '\\' && path[from_len + 1] == 0))
+	    !(len >= from_len + 2 && (path[from_len] == '\\' || path[from_len] == '/') &&
+	      path[from_len + 1] == 0))
 		return NULL; /* "fromX", not "from\\X" */
 	size_t rest = len - from_len;
 	uint8_t *np = g_malloc(to_len + rest);
@@ -410,10 +413,18 @@ static void one_finish(struct one *o)
 		const uint8_t *q = o->pdu[1] ? g_bytes_get_data(o->pdu[1], &qlen) : NULL;
 		struct smb2_query_info_rsp qr;
 		struct smb2_all_info ai;
+		struct smb2_posix_info pi;
 		bool writes = d->access & (FILE_WRITE_DATA | FILE_APPEND_DATA);
-		bool same = q && !o->st[1] && smb2_query_info_rsp_decode(q, qlen, &qr) == 0 &&
-		            smb2_all_info_decode(qr.buf, qr.buf_len, &ai) == 0 &&
-		            ai.file_id == d->file_id && (writes || ai.t.change == d->change_time);
+		bool same = q && !o->st[1] && smb2_query_info_rsp_decode(q, qlen, &qr) == 0;
+		if (same && d->posix) {
+			same = smb2_posix_info_decode(qr.buf, qr.buf_len, &pi) == 0;
+			ai.file_id = pi.inode;
+			ai.t.change = pi.t.change;
+		} else if (same) {
+			same = smb2_all_info_decode(qr.buf, qr.buf_len, &ai) == 0;
+		}
+		same = same && ai.file_id == d->file_id &&
+		       (writes || ai.t.change == d->change_time);
 		if (!same) {
 			uint8_t body[24];
 			size_t blen;
@@ -502,6 +513,18 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 	        .ctxs = ctx,
 	        .ctx_count = nctx,
 	};
+	/* The POSIX context last: the same pathname rules as the first open. */
+	struct smb2_create_ctx all[4] = {0};
+	uint8_t pbuf[SMB2_POSIX_CREATE_REQ_LEN];
+	if (d->posix && nctx < 4) {
+		memcpy(all, ctx, nctx * sizeof *ctx);
+		memcpy(all[nctx].name, smb2_posix_tag, 16);
+		all[nctx].name_len = 16;
+		all[nctx].data = pbuf;
+		all[nctx].data_len = smb2_posix_create_req_encode(0, pbuf);
+		q.ctxs = all;
+		q.ctx_count = nctx + 1;
+	}
 	size_t blen, qlen;
 	uint8_t *body = smb2_create_req_encode(&q, &blen);
 	struct one *o = g_new0(struct one, 1);
@@ -520,7 +543,9 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 	uint8_t *qbody = NULL;
 	if (by_path) {
 		qbody = smb2_query_info_req_encode(SMB2_FILEID_ANY, SMB2_0_INFO_FILE,
-		                                   FILE_ALL_INFORMATION, 4096, 0, &qlen);
+		                                   d->posix ? SMB2_FILE_POSIX_INFORMATION
+		                                            : FILE_ALL_INFORMATION,
+		                                   4096, 0, &qlen);
 		s[1] = s[0];
 		s[1].command = SMB2_QUERY_INFO;
 		s[1].body = qbody;
@@ -541,7 +566,7 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 static void send_reclaim(struct reclaim *r, struct dhandle *d)
 {
 	uint8_t dh[SMB2_DH2C_LEN], lease[SMB2_LEASE_CTX_V2_LEN];
-	struct smb2_create_ctx ctx[2];
+	struct smb2_create_ctx ctx[3] = {0};
 	size_t nctx = 0;
 	ctx[nctx].data = dh;
 	if (d->v2) {
@@ -567,7 +592,7 @@ static void send_reclaim(struct reclaim *r, struct dhandle *d)
 static void send_reopen(struct reclaim *r, struct dhandle *d)
 {
 	uint8_t dh[SMB2_DH2Q_LEN], lease[SMB2_LEASE_CTX_V2_LEN];
-	struct smb2_create_ctx ctx[2];
+	struct smb2_create_ctx ctx[3] = {0};
 	size_t nctx = 0;
 	if (d->has_lease || d->durable) {
 		sf_random(d->create_guid, 16);

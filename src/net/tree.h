@@ -99,6 +99,9 @@ struct sf_open_info {
 	 * process died loses durable state): the file must be the same. */
 	uint64_t file_id;     /* IndexNumber; 0 = unknown (never reopened) */
 	uint64_t change_time; /* FILETIME at open */
+	/* Opened under the SMB 3.1.1 POSIX extensions: reopened with the
+	 * POSIX create context, and file_id is the POSIX inode number. */
+	bool posix;
 };
 void sf_tree_handle_opened(sf_tree *t, const struct sf_open_info *o);
 void sf_tree_handle_closed(sf_tree *t, struct smb2_fileid fid);

@@ -50,14 +50,16 @@ uint8_t *smb2_create_req_encode(const struct smb2_create_req *q, size_t *len)
 				sf_wr_patch_u32(&w, prev, (uint32_t)(w.pos - prev));
 			prev = w.pos;
 			const struct smb2_create_ctx *c = &q->ctxs[i];
-			sf_wr_u32(&w, 0);  /* Next, patched */
-			sf_wr_u16(&w, 16); /* NameOffset */
-			sf_wr_u16(&w, 4);
+			size_t nl = c->name_len == 16 ? 16 : 4;
+			size_t dat = 16 + sf_align_up(nl, 8); /* data 8-aligned after the name */
+			sf_wr_u32(&w, 0);                     /* Next, patched */
+			sf_wr_u16(&w, 16);                    /* NameOffset */
+			sf_wr_u16(&w, (uint16_t)nl);
 			sf_wr_u16(&w, 0);
-			sf_wr_u16(&w, c->data_len ? 24 : 0); /* DataOffset */
+			sf_wr_u16(&w, c->data_len ? (uint16_t)dat : 0); /* DataOffset */
 			sf_wr_u32(&w, (uint32_t)c->data_len);
-			sf_wr_bytes(&w, c->name, 4);
-			sf_wr_zero(&w, 4); /* pad the name to 8 */
+			sf_wr_bytes(&w, c->name, nl);
+			sf_wr_zero(&w, dat - 16 - nl); /* pad the name to 8 */
 			sf_wr_bytes(&w, c->data, c->data_len);
 		}
 		sf_wr_patch_u32(&w, ctx_at, (uint32_t)(SMB2_HDR_LEN + start));
@@ -84,12 +86,14 @@ int smb2_create_ctx_chain_decode(const uint8_t *buf, size_t len, struct smb2_cre
 		size_t clen = next ? next : len - off; /* this entry's extent */
 		if (next && (next % 8 || !sf_span_ok(off, next, len)))
 			return -EPROTO;
-		if (nlen != 4 || !sf_span_ok_from(16, noff, nlen, clen))
+		if ((nlen != 4 && nlen != 16) || !sf_span_ok_from(16, noff, nlen, clen))
 			return -EPROTO;
 		if (dlen && !sf_span_ok_from(16, doff, dlen, clen))
 			return -EPROTO;
 		struct smb2_create_ctx *o = &out[(*count)++];
-		memcpy(o->name, c + noff, 4);
+		memset(o->name, 0, sizeof o->name);
+		memcpy(o->name, c + noff, nlen);
+		o->name_len = nlen;
 		o->data = dlen ? c + doff : NULL;
 		o->data_len = dlen;
 		if (!next)
@@ -129,7 +133,16 @@ const struct smb2_create_ctx *smb2_create_rsp_ctx(const struct smb2_create_rsp *
                                                   const char tag[4])
 {
 	for (size_t i = 0; i < r->ctx_count; i++)
-		if (memcmp(r->ctxs[i].name, tag, 4) == 0)
+		if (r->ctxs[i].name_len == 4 && memcmp(r->ctxs[i].name, tag, 4) == 0)
+			return &r->ctxs[i];
+	return NULL;
+}
+
+const struct smb2_create_ctx *smb2_create_rsp_ctx_named(const struct smb2_create_rsp *r,
+                                                        const void *name, size_t name_len)
+{
+	for (size_t i = 0; i < r->ctx_count; i++)
+		if (r->ctxs[i].name_len == name_len && memcmp(r->ctxs[i].name, name, name_len) == 0)
 			return &r->ctxs[i];
 	return NULL;
 }

@@ -21,6 +21,8 @@
 #define FILE_WRITE_ATTRIBUTES 0x00000100u
 #define DELETE                0x00010000u
 #define READ_CONTROL          0x00020000u
+#define WRITE_DAC             0x00040000u
+#define WRITE_OWNER           0x00080000u
 #define SYNCHRONIZE           0x00100000u
 #define MAXIMUM_ALLOWED       0x02000000u
 #define GENERIC_READ          0x80000000u
@@ -51,9 +53,11 @@
 /* CLOSE flag (2.2.15). */
 #define SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB 0x0001
 
-/* A create context (2.2.13.2 / 2.2.14.2): a 4-byte tag name and data. */
+/* A create context (2.2.13.2 / 2.2.14.2): a 4-byte tag name (or a
+ * 16-byte GUID name: name_len 16, the POSIX context) and data. */
 struct smb2_create_ctx {
-	char name[4];
+	char name[16];
+	size_t name_len; /* 0 means 4 */
 	const uint8_t *data;
 	size_t data_len;
 };
@@ -89,6 +93,9 @@ int smb2_create_ctx_chain_decode(const uint8_t *buf, size_t len, struct smb2_cre
 /* Find a context by tag in a decoded response. */
 const struct smb2_create_ctx *smb2_create_rsp_ctx(const struct smb2_create_rsp *r,
                                                   const char tag[4]);
+/* By a name of any length (the 16-byte POSIX tag). */
+const struct smb2_create_ctx *smb2_create_rsp_ctx_named(const struct smb2_create_rsp *r,
+                                                        const void *name, size_t name_len);
 
 uint8_t *smb2_close_req_encode(struct smb2_fileid fid, uint16_t flags, size_t *len);
 struct smb2_close_rsp {

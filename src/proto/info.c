@@ -33,6 +33,13 @@ int smb2_query_info_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_query
 uint8_t *smb2_set_info_req_encode(struct smb2_fileid fid, uint8_t info_type, uint8_t info_class,
                                   const uint8_t *buf, size_t buf_len, size_t *len)
 {
+	return smb2_set_info_req_encode_ex(fid, info_type, info_class, 0, buf, buf_len, len);
+}
+
+uint8_t *smb2_set_info_req_encode_ex(struct smb2_fileid fid, uint8_t info_type, uint8_t info_class,
+                                     uint32_t additional, const uint8_t *buf, size_t buf_len,
+                                     size_t *len)
+{
 	struct sf_wr w;
 	sf_wr_init_grow(&w, 32 + buf_len);
 	sf_wr_u16(&w, 33);
@@ -41,7 +48,7 @@ uint8_t *smb2_set_info_req_encode(struct smb2_fileid fid, uint8_t info_type, uin
 	sf_wr_u32(&w, (uint32_t)buf_len);
 	sf_wr_u16(&w, SMB2_HDR_LEN + 32);
 	sf_wr_u16(&w, 0);
-	sf_wr_u32(&w, 0); /* AdditionalInformation */
+	sf_wr_u32(&w, additional); /* AdditionalInformation */
 	put_fid(&w, fid);
 	sf_wr_bytes(&w, buf, buf_len);
 	return sf_wr_steal(&w, len);

@@ -23,6 +23,13 @@ int smb2_query_info_rsp_decode(const uint8_t *pdu, size_t len, struct smb2_query
 
 uint8_t *smb2_set_info_req_encode(struct smb2_fileid fid, uint8_t info_type, uint8_t info_class,
                                   const uint8_t *buf, size_t buf_len, size_t *len);
+/* With AdditionalInformation (security: which parts of the descriptor). */
+uint8_t *smb2_set_info_req_encode_ex(struct smb2_fileid fid, uint8_t info_type, uint8_t info_class,
+                                     uint32_t additional, const uint8_t *buf, size_t buf_len,
+                                     size_t *len);
+#define OWNER_SECURITY_INFORMATION 0x00000001u
+#define GROUP_SECURITY_INFORMATION 0x00000002u
+#define DACL_SECURITY_INFORMATION  0x00000004u
 int smb2_set_info_rsp_decode(const uint8_t *pdu, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /* negotiate.c - NEGOTIATE codec (MS-SMB2 2.2.3, 2.2.4). */
 #include "proto/negotiate.h"
 
+#include "proto/posix.h"
 #include "proto/smb2.h"
 #include "util/bytes.h"
 
@@ -80,6 +81,10 @@ uint8_t *smb2_negotiate_req_encode(const struct smb2_negotiate_req *req, size_t 
 			put_context(&w, SMB2_SIGNING_CAPABILITIES, b, 2 + 2 * req->signing_count);
 			count++;
 		}
+		if (req->posix) {
+			put_context(&w, SMB2_POSIX_EXTENSIONS_AVAILABLE, smb2_posix_tag, 16);
+			count++;
+		}
 		sf_wr_patch_u16(&w, ctx_cnt_at, count);
 	}
 	return sf_wr_steal(&w, len);
@@ -126,6 +131,13 @@ static int decode_context(uint16_t type, struct sf_rd *d, struct smb2_negotiate_
 	case SMB2_TRANSPORT_CAPABILITIES:
 		o->transport_flags = sf_rd_u32(d);
 		o->has_transport = true;
+		break;
+	case SMB2_POSIX_EXTENSIONS_AVAILABLE:
+		/* The server names the POSIX create context it takes: ours,
+		 * or it offers some other version we do not speak. */
+		if (o->has_posix)
+			return -EPROTO;
+		o->has_posix = sf_rd_left(d) == 16 && !memcmp(sf_rd_ptr(d, 16), smb2_posix_tag, 16);
 		break;
 	default:
 		break; /* unknown contexts are ignored (3.2.5.2) */

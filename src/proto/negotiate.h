@@ -37,6 +37,7 @@ struct smb2_negotiate_req {
 	const uint8_t *netname; /* UTF-16LE server name, optional */
 	size_t netname_len;
 	bool transport_security; /* SMB2_TRANSPORT_CAPABILITIES (QUIC only) */
+	bool posix;              /* SMB2_POSIX_EXTENSIONS_AVAILABLE (proto/posix.h) */
 };
 
 /* Encode the request body (no header) into a new buffer. */
@@ -64,6 +65,7 @@ struct smb2_negotiate_rsp {
 	uint32_t compression_flags;
 	bool has_transport;
 	uint32_t transport_flags;
+	bool has_posix; /* the server offers the POSIX extensions */
 	size_t context_count;
 };
 

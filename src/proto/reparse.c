@@ -129,3 +129,38 @@ uint8_t *smb2_symlink_reparse_encode(const uint8_t *target, size_t target_len, u
 	sf_wr_bytes(&w, target, target_len);
 	return sf_wr_steal(&w, len);
 }
+
+size_t smb2_nfs_special_reparse_encode(uint64_t type, uint32_t major, uint32_t minor,
+                                       uint8_t out[SMB2_NFS_SPECIAL_MAX])
+{
+	bool dev = type == NFS_SPECFILE_CHR || type == NFS_SPECFILE_BLK;
+	uint16_t dlen = dev ? 16 : 8;
+	sf_put_le32(out, IO_REPARSE_TAG_NFS);
+	sf_put_le16(out + 4, dlen); /* ReparseDataLength */
+	sf_put_le16(out + 6, 0);
+	sf_put_le64(out + 8, type);
+	if (dev) {
+		sf_put_le32(out + 16, major);
+		sf_put_le32(out + 20, minor);
+	}
+	return 8 + (size_t)dlen;
+}
+
+int smb2_nfs_special_reparse_decode(const uint8_t *buf, size_t len, uint64_t *type, uint32_t *major,
+                                    uint32_t *minor)
+{
+	if (len < 16 || sf_le32(buf) != IO_REPARSE_TAG_NFS)
+		return -EPROTO;
+	uint16_t dlen = sf_le16(buf + 4);
+	if (dlen < 8 || dlen > len - 8)
+		return -EPROTO;
+	*type = sf_le64(buf + 8);
+	*major = *minor = 0;
+	if (*type == NFS_SPECFILE_CHR || *type == NFS_SPECFILE_BLK) {
+		if (dlen < 16)
+			return -EPROTO;
+		*major = sf_le32(buf + 16);
+		*minor = sf_le32(buf + 20);
+	}
+	return 0;
+}

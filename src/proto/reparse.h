@@ -16,6 +16,10 @@
 #define SYMLINK_FLAG_RELATIVE      0x00000001u
 #define SMB2_SYMLINK_ERROR_TAG     0x4C4D5953u /* "SYML" */
 #define NFS_SPECFILE_LNK           0x00000000014B4E4Cull
+#define NFS_SPECFILE_CHR           0x0000000000524843ull
+#define NFS_SPECFILE_BLK           0x00000000004B4C42ull
+#define NFS_SPECFILE_FIFO          0x000000004F464946ull
+#define NFS_SPECFILE_SOCK          0x000000004B434F53ull
 #define FSCTL_SET_REPARSE_POINT    0x000900A4u
 #define FSCTL_DELETE_REPARSE_POINT 0x000900ACu
 /* Largest reparse buffer a file system keeps (16 KiB). */
@@ -57,5 +61,16 @@ int smb2_symlink_error_decode(const uint8_t *data, size_t len, uint8_t context_c
  * fit the 16-bit lengths. */
 uint8_t *smb2_symlink_reparse_encode(const uint8_t *target, size_t target_len, uint32_t flags,
                                      size_t *len);
+
+/* An NFS special-file reparse buffer (MS-FSCC 2.1.2.6): FIFO, SOCK, or
+ * CHR/BLK with the device's major and minor. Writes and returns its
+ * length (at most SMB2_NFS_SPECIAL_MAX). */
+#define SMB2_NFS_SPECIAL_MAX 24
+size_t smb2_nfs_special_reparse_encode(uint64_t type, uint32_t major, uint32_t minor,
+                                       uint8_t out[SMB2_NFS_SPECIAL_MAX]);
+/* The type (and device) of an NFS special-file reparse buffer: 0 or
+ * -EPROTO (another tag, or too short). */
+int smb2_nfs_special_reparse_decode(const uint8_t *buf, size_t len, uint64_t *type, uint32_t *major,
+                                    uint32_t *minor);
 
 #endif

@@ -105,7 +105,8 @@ static bool smb_forbidden(uint32_t cp)
 /* Append UTF-8 [s, s+n) as UTF-16LE. With `name_rules`, characters SMB
  * cannot store, and a trailing dot or space, are mapped (mapposix) or
  * refused. Returns 0 or a positive errno. */
-static int append_utf16(GByteArray *out, const uint8_t *u, size_t n, bool name_rules, bool mapposix)
+static int append_utf16(GByteArray *out, const uint8_t *u, size_t n, bool name_rules, bool mapposix,
+                        bool posix)
 {
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
@@ -113,7 +114,7 @@ static int append_utf16(GByteArray *out, const uint8_t *u, size_t n, bool name_r
 		if (!used || cp == 0)
 			return EILSEQ;
 		bool trailing = i + used == n && (cp == ' ' || cp == '.');
-		if (name_rules && (smb_forbidden(cp) || trailing)) {
+		if (name_rules && !posix && (smb_forbidden(cp) || trailing)) {
 			if (!mapposix)
 				return EINVAL;
 			cp = sfm_map(cp, trailing);
@@ -128,7 +129,7 @@ uint8_t *sf_utf8_to_utf16(const char *s, ptrdiff_t len, size_t *out_bytes)
 {
 	size_t n = len < 0 ? strlen(s) : (size_t)len;
 	GByteArray *out = g_byte_array_sized_new(n * 2 + 2);
-	if (append_utf16(out, (const uint8_t *)s, n, false, false)) {
+	if (append_utf16(out, (const uint8_t *)s, n, false, false, false)) {
 		g_byte_array_unref(out);
 		return NULL;
 	}
@@ -158,7 +159,8 @@ static bool dos_device_name(const uint8_t *u, size_t n)
 	return (!strncmp(b, "COM", 3) || !strncmp(b, "LPT", 3)) && b[3] >= '1' && b[3] <= '9';
 }
 
-uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int *err)
+static uint8_t *path_to_smb(const char *path, bool mapposix, bool posix, size_t *out_bytes,
+                            int *err)
 {
 	GByteArray *out = g_byte_array_sized_new(strlen(path) * 2 + 2);
 	const uint8_t *u = (const uint8_t *)path;
@@ -181,13 +183,15 @@ uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int 
 			e = ENAMETOOLONG;
 			break;
 		}
-		if (dos_device_name(u, n)) {
+		if (!posix && dos_device_name(u, n)) {
 			e = EINVAL;
 			break;
 		}
+		/* POSIX pathnames separate with '/' (Samba reads them so under
+		 * the POSIX create context), leaving '\\' to names. */
 		if (!first)
-			put_utf16(out, '\\');
-		e = append_utf16(out, u, n, true, mapposix);
+			put_utf16(out, posix ? '/' : '\\');
+		e = append_utf16(out, u, n, true, mapposix, posix);
 		first = false;
 		u = end;
 	}
@@ -206,6 +210,16 @@ uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int 
 	}
 	*out_bytes = out->len;
 	return g_byte_array_free(out, FALSE);
+}
+
+uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int *err)
+{
+	return path_to_smb(path, mapposix, false, out_bytes, err);
+}
+
+uint8_t *sf_path_to_smb_posix(const char *path, size_t *out_bytes, int *err)
+{
+	return path_to_smb(path, false, true, out_bytes, err);
 }
 
 static char *decode(const uint8_t *p, size_t bytes, bool name, bool mapposix)

@@ -23,6 +23,12 @@ char *sf_utf16_to_utf8(const uint8_t *p, size_t bytes);
  * without it such a name is refused (NULL, *err = EINVAL). */
 uint8_t *sf_path_to_smb(const char *path, bool mapposix, size_t *out_bytes, int *err);
 
+/* The same under the SMB 3.1.1 POSIX extensions: POSIX pathnames, '/'
+ * separated on the wire ("a/b/c"), names with any character but '/' and
+ * NUL ('\\' included), case kept, no DOS device names refused, nothing
+ * mapped. */
+uint8_t *sf_path_to_smb_posix(const char *path, size_t *out_bytes, int *err);
+
 /* A name from the server (UTF-16LE) to UTF-8 for the kernel. Refuses names
  * that contain '/' or NUL, and "." / ".." (NULL). With `mapposix`, maps the
  * private-use code points back. */

@@ -3,6 +3,7 @@
  * and every payload decoder behind it (directory entries, info classes,
  * create contexts and their lease / durable handle data, lease and oplock
  * breaks, IOCTL payloads, error data). */
+#include "proto/posix.h"
 #include "proto/create.h"
 #include "proto/dir.h"
 #include "proto/durable.h"
@@ -48,6 +49,10 @@ static void dir_entries(const uint8_t *buf, size_t len, const uint8_t *data, siz
 			g_free(sf_name_from_smb(e.name, e.name_len, c & 1));
 		}
 	}
+	size_t pos = 0;
+	struct smb2_posix_dirent pe;
+	for (int i = 0; i < 100000 && smb2_posix_dirent_next(buf, len, &pos, &pe) == 1; i++)
+		inside(pe.name, pe.name_len, data, size);
 }
 
 static void link_decoders(const uint8_t *buf, size_t len, const uint8_t *data, size_t size)
@@ -79,6 +84,11 @@ static void info_classes(const uint8_t *buf, size_t len)
 	smb2_resume_key_decode(buf, len, key);
 	uint32_t attrs, tag;
 	smb2_attribute_tag_decode(buf, len, &attrs, &tag);
+	struct smb2_posix_info pi;
+	smb2_posix_info_decode(buf, len, &pi);
+	uint64_t type;
+	uint32_t ma, mi;
+	smb2_nfs_special_reparse_decode(buf, len, &type, &ma, &mi);
 }
 
 /* The data of the create contexts smbfuse reads (2.2.14.2.10 - .12). */
@@ -91,6 +101,12 @@ static void create_ctx_data(const struct smb2_create_ctx *c, size_t n)
 		    c[i].data_len != (l.v2 ? SMB2_LEASE_CTX_V2_LEN : SMB2_LEASE_CTX_V1_LEN))
 			__builtin_trap();
 		smb2_dh2q_rsp_decode(c[i].data, c[i].data_len, &timeout, &flags);
+		struct smb2_posix_cc pc;
+		size_t used;
+		if (c[i].name_len == 16 &&
+		    smb2_posix_cc_decode(c[i].data, c[i].data_len, &pc, &used) == 0 &&
+		    used > c[i].data_len)
+			__builtin_trap();
 	}
 }
 

@@ -31,14 +31,14 @@ static char *describe(const struct sf_config *c)
 	        "auth=%d nosign=%d seal=%d uid=%u gid=%u modes=%o/%o ro=%d cache=%d "
 	        "ac=%g/%g/%g io=%u/%u mfsymlinks=%d mapposix=%d nobrl=%d serverino=%d "
 	        "allow_other=%d default_permissions=%d noperm=%d flags=%s fg=%d debug=%d:%s "
-	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u",
+	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u posix=%d",
 	        c->unc, c->host, c->port, c->share, c->mountpoint, cr->user, cr->domain,
 	        cr->password, c->min_dialect, c->max_dialect, c->auth, c->nosign, c->seal, c->uid,
 	        c->gid, c->file_mode, c->dir_mode, c->ro, c->cache, c->actimeo, c->acregmax,
 	        c->acdirmax, c->rsize, c->wsize, c->mfsymlinks, c->mapposix, c->nobrl, c->serverino,
 	        c->allow_other, c->default_permissions, c->noperm, c->mount_flags->str,
 	        c->foreground, c->debug, c->debug_list, c->timeout_s, c->prefix, c->echo_interval_s,
-	        c->hard, c->nolease, c->rasize);
+	        c->hard, c->nolease, c->rasize, (int)c->posix);
 }
 
 /* Parse a full command line with these -o options; NULL on error. */
