@@ -10,6 +10,7 @@
 
 #include "mountctl.h"
 
+#include "dfs/dfs.h"
 #include "fuse/ops.h"
 #include "net/client.h"
 #include "util/log.h"
@@ -183,7 +184,12 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .nolease = cfg->nolease,
 	        .prefix = cfg->prefix,
 	};
+	/* DFS links are followed through the mount's pool, with its port
+	 * and credentials, unless nodfs. */
+	fc.dfs = cfg->nodfs ? NULL : sf_dfs_new(m->client->pool, cfg->dc);
 	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	if (fc.dfs)
+		sf_dfs_unref(fc.dfs);
 	if (cfg->prefix) {
 		int rc = check_prefix(m->ctx.fs);
 		if (rc) {
@@ -309,8 +315,10 @@ static void teardown(struct mount_state *m)
 			        rs->reconnects, rs->replays, rs->handles_reclaimed,
 			        rs->handles_lost, rs->handles_reopened, rs->timeouts);
 	}
-	if (m->ctx.fs)
+	if (m->ctx.fs) {
 		sf_fs_close_all(m->ctx.fs);
+		sf_fs_stop(m->ctx.fs); /* no DFS failover while the pool goes */
+	}
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
 		; /* deferred completions of the failed requests */

@@ -51,6 +51,8 @@ struct sf_config {
 	unsigned echo_interval_s; /* keep-alive ECHO interval (60) */
 	bool hard;                /* wait for a lost server without bound */
 	bool nolease;             /* no leases, hence no durable handles */
+	bool nodfs;               /* do not follow DFS referrals */
+	char *dc;                 /* domain_controller=: asked for domain referrals */
 };
 
 enum sf_opt_state { SF_OPT_IMPLEMENTED, SF_OPT_NOOP, SF_OPT_REFUSED };

@@ -5,6 +5,7 @@
 #define SF_FS_CALL_H
 
 #include "fs/fs.h"
+#include "dfs/dfs.h"
 #include "net/conn.h"
 #include "proto/fscc.h"
 #include "proto/smb2.h"
@@ -16,7 +17,71 @@ struct sf_fs {
 	/* Handles given out and not yet closed: the kernel's RELEASEs are
 	 * not read once the mount is torn down, so they are freed here. */
 	GHashTable *handles;
+	/* DFS (dfsroute.c): NULL when off (nodfs). The mount's fs is the
+	 * root; each DFS link met below it gets a sub fs for its target. */
+	sf_dfs *dfs;
+	sf_fs *root;
+	unsigned depth;     /* referral hops from the root */
+	char *unc;          /* "server\share" of the tree */
+	GPtrArray *routes;  /* links below this fs (struct route) */
+	GPtrArray *retired; /* sub fs replaced by failover, kept for their handles */
+	int holds;          /* root: resolutions in flight */
+	bool closing;       /* root: unmounting, no more DFS work */
+	bool freed;         /* root: sf_fs_free called; freed once nothing holds it */
+	unsigned failovers; /* root: DFS target switches */
 };
+
+/* fs.c: a fs for a tree, without DFS. */
+sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg);
+
+/* ---- dfsroute.c -------------------------------------------------------- */
+
+/* The fs of the DFS target below which path lies, with *rest (g_free) the
+ * path there; NULL when path is on fs itself. */
+sf_fs *fs_route(sf_fs *fs, const char *path, char **rest);
+bool fs_dfs_enabled(const sf_fs *fs);
+typedef void (*fs_resolved_fn)(void *user, int err);
+/* path met STATUS_PATH_NOT_COVERED: resolve the link and add a route
+ * (done(0)), or done(errno): ELOOP, ETIMEDOUT, EHOSTUNREACH, EREMOTE. */
+void fs_dfs_resolve(sf_fs *fs, const char *path, fs_resolved_fn done, void *user);
+void fs_dfs_init(sf_fs *fs, sf_dfs *dfs);
+void fs_dfs_conn_lost(void *user, sf_conn *c);
+void fs_hold(sf_fs *fs);
+bool fs_release(sf_fs *fs);
+/* fn on fs and every sub fs below it. */
+void fs_each(sf_fs *fs, void (*fn)(sf_fs *fs, void *user), void *user);
+
+/* Route a path operation: when path lies below a DFS link, run the same
+ * public call on the target's fs and return. */
+#define FS_ROUTE(fn, fs, path, ...)                                                                \
+	do {                                                                                       \
+		char *rest_;                                                                       \
+		sf_fs *to_ = fs_route((fs), (path), &rest_);                                       \
+		if (to_) {                                                                         \
+			fn(to_, rest_, __VA_ARGS__);                                               \
+			g_free(rest_);                                                             \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+/* The same for an operation on two paths (rename, link): both must be
+ * on one tree, else EXDEV. */
+#define FS_ROUTE2(fn, later, fs, from, to, cb, user, ...)                                          \
+	do {                                                                                       \
+		char *ra_ = NULL, *rb_ = NULL;                                                     \
+		sf_fs *ta_ = fs_route((fs), (from), &ra_);                                         \
+		sf_fs *tb_ = fs_route((fs), (to), &rb_);                                           \
+		if (ta_ || tb_) {                                                                  \
+			if (ta_ == tb_)                                                            \
+				fn(ta_, ra_, rb_, __VA_ARGS__, cb, user);                          \
+			else                                                                       \
+				later((fs), cb, user, EXDEV);                                      \
+			g_free(ra_);                                                               \
+			g_free(rb_);                                                               \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+/* A handle works on the fs it was opened on. */
+#define FS_OF(fs, h) ((h) && (h)->owner ? (h)->owner : (fs))
 
 /* A mount path ("" is the mount's root) as the UTF-16 name the server
  * knows: below the mounted sub-directory, name rules applied. NULL with

@@ -42,12 +42,14 @@ static void handle_free(gpointer p)
 	g_free(h);
 }
 
-sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
+sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg)
 {
 	sf_fs *fs = g_new0(sf_fs, 1);
 	fs->tree = sf_tree_ref(tree);
 	fs->cfg = *cfg;
 	fs->cfg.prefix = cfg->prefix && *cfg->prefix ? g_strdup(cfg->prefix) : NULL;
+	fs->cfg.dfs = NULL;
+	fs->root = fs;
 	const struct sf_negotiated *n = sf_conn_negotiated(sf_session_conn(sf_tree_session(tree)));
 	bool large =
 	        n->dialect > SMB2_DIALECT_0202 && (n->capabilities & SMB2_GLOBAL_CAP_LARGE_MTU);
@@ -56,13 +58,43 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	fs->max_write = MIN(n->max_write, cap);
 	fs->max_transact = MIN(n->max_transact, cap);
 	fs->handles = g_hash_table_new_full(NULL, NULL, handle_free, NULL);
+	fs_dfs_init(fs, NULL);
 	return fs;
+}
+
+sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
+{
+	sf_fs *fs = fs_new_common(tree, cfg);
+	if (cfg->dfs) {
+		fs->dfs = sf_dfs_ref(cfg->dfs);
+		sf_pool_on_lost(sf_dfs_pool(fs->dfs), fs_dfs_conn_lost, fs);
+	}
+	return fs;
+}
+
+void sf_fs_stop(sf_fs *fs)
+{
+	if (fs->dfs && !fs->closing)
+		sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
+	fs->closing = true;
 }
 
 void sf_fs_free(sf_fs *fs)
 {
 	if (!fs)
 		return;
+	if (fs->root == fs) {
+		if (fs->dfs && !fs->closing)
+			sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
+		fs->closing = fs->freed = true;
+		if (fs->holds > 0)
+			return; /* the last resolution in flight frees it */
+		if (fs->dfs)
+			sf_dfs_unref(fs->dfs);
+	}
+	g_ptr_array_unref(fs->routes);
+	g_ptr_array_unref(fs->retired);
+	g_free(fs->unc);
 	g_hash_table_destroy(fs->handles);
 	g_free((char *)fs->cfg.prefix);
 	sf_tree_unref(fs->tree);
@@ -185,6 +217,9 @@ bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t ac
 	uint8_t *name = fs_server_path(fs, path, &nlen, err);
 	if (!name)
 		return false;
+	uint8_t *cname = sf_tree_create_name(fs->tree, name, nlen, &nlen);
+	g_free(name);
+	name = cname;
 	struct smb2_create_req q = {
 	        .desired_access = access,
 	        .file_attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
@@ -281,6 +316,113 @@ int all_info_stat(const struct call *c, int i, struct stat *st)
 	return 0;
 }
 
+/* ---- DFS: an operation that met a link runs again ---------------------- */
+
+/* The kernel looks a path up (stat) before anything else, and opens or
+ * lists what it looked up: these three resolve a DFS link when the server
+ * says STATUS_PATH_NOT_COVERED (EREMOTE here) and run again on the target.
+ * Every other operation finds the route already there. */
+enum again_kind { AGAIN_STAT, AGAIN_OPEN, AGAIN_DIR };
+
+struct again {
+	sf_fs *fs;
+	char *path;
+	enum again_kind kind;
+	int flags;
+	mode_t mode;
+	void *cb;
+	void *user;
+};
+
+static struct again *again_new(sf_fs *fs, const char *path, enum again_kind kind, void *cb,
+                               void *user)
+{
+	struct again *a = g_new0(struct again, 1);
+	a->fs = fs;
+	a->path = g_strdup(path);
+	a->kind = kind;
+	a->cb = cb;
+	a->user = user;
+	return a;
+}
+
+static void again_free(struct again *a)
+{
+	g_free(a->path);
+	g_free(a);
+}
+
+static void again_resolved(void *user, int err)
+{
+	struct again *a = user;
+	char *rest = NULL;
+	sf_fs *to = err ? NULL : fs_route(a->fs, a->path, &rest);
+	if (!to) {
+		err = err ? err : EREMOTE;
+		switch (a->kind) {
+		case AGAIN_STAT:
+			((sf_fs_stat_fn)a->cb)(a->user, err, NULL);
+			break;
+		case AGAIN_OPEN:
+			((sf_fs_open_fn)a->cb)(a->user, err, NULL, NULL);
+			break;
+		case AGAIN_DIR:
+			((sf_fs_dir_fn)a->cb)(a->user, err, NULL);
+			break;
+		}
+	} else {
+		switch (a->kind) {
+		case AGAIN_STAT:
+			sf_fs_stat(to, rest, a->cb, a->user);
+			break;
+		case AGAIN_OPEN:
+			sf_fs_open(to, rest, a->flags, a->mode, a->cb, a->user);
+			break;
+		case AGAIN_DIR:
+			sf_fs_readdir(to, rest, a->cb, a->user);
+			break;
+		}
+	}
+	g_free(rest);
+	again_free(a);
+}
+
+/* EREMOTE: resolve, then run again (true: taken over). */
+static bool again_remote(struct again *a, int err)
+{
+	if (err != EREMOTE)
+		return false;
+	fs_dfs_resolve(a->fs, a->path, again_resolved, a);
+	return true;
+}
+
+static void again_stat_cb(void *user, int err, const struct stat *st)
+{
+	struct again *a = user;
+	if (again_remote(a, err))
+		return;
+	((sf_fs_stat_fn)a->cb)(a->user, err, st);
+	again_free(a);
+}
+
+static void again_open_cb(void *user, int err, struct sf_fs_handle *h, const struct stat *st)
+{
+	struct again *a = user;
+	if (again_remote(a, err))
+		return;
+	((sf_fs_open_fn)a->cb)(a->user, err, h, st);
+	again_free(a);
+}
+
+static void again_dir_cb(void *user, int err, GPtrArray *entries)
+{
+	struct again *a = user;
+	if (again_remote(a, err))
+		return;
+	((sf_fs_dir_fn)a->cb)(a->user, err, entries);
+	again_free(a);
+}
+
 /* ---- stat ------------------------------------------------------------ */
 
 static void stat_done(struct call *c)
@@ -296,6 +438,11 @@ static void stat_done(struct call *c)
 
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_stat, fs, path, cb, user);
+	if (fs_dfs_enabled(fs)) {
+		user = again_new(fs, path, AGAIN_STAT, cb, user);
+		cb = again_stat_cb;
+	}
 	struct sf_req_spec s[4];
 	int err = 0;
 	/* lstat semantics: a symbolic link is reported, not followed (the
@@ -344,6 +491,7 @@ static void open_done(struct call *c)
 		struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
 		h->fid = cr.fid;
 		h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
+		h->owner = c->fs;
 		g_hash_table_add(c->fs->handles, h);
 		/* Register it for reopening after a reconnect: durable when the
 		 * server answered the durable request (2.2.14.2.3/.12). */
@@ -395,6 +543,14 @@ static void open_done(struct call *c)
 
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_open, fs, path, flags, mode, cb, user);
+	if (fs_dfs_enabled(fs)) {
+		struct again *a = again_new(fs, path, AGAIN_OPEN, cb, user);
+		a->flags = flags;
+		a->mode = mode;
+		user = a;
+		cb = again_open_cb;
+	}
 	uint32_t access = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
 	int acc = flags & O_ACCMODE;
 	if (acc == O_RDONLY || acc == O_RDWR)
@@ -472,17 +628,20 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	        .share_access = FILE_SHARE_ALL,
 	        .disposition = disp,
 	        .options = options,
-	        .name = name,
-	        .name_len = nlen,
 	        .ctxs = ctx,
 	        .ctx_count = nctx,
 	};
+	size_t cnlen;
+	uint8_t *cname = sf_tree_create_name(fs->tree, name, nlen, &cnlen);
+	q.name = cname;
+	q.name_len = cnlen;
 	struct sf_req_spec s[2];
 	size_t blen;
 	memset(&s[0], 0, sizeof s[0]);
 	s[0].command = SMB2_CREATE;
 	s[0].body = smb2_create_req_encode(&q, &blen);
 	s[0].body_len = blen;
+	g_free(cname);
 	query_all_spec(&s[1], SMB2_FILEID_ANY);
 	call_run(call_new(fs, open_done, NULL, op), s, 2);
 }
@@ -513,6 +672,7 @@ static void close_done(struct call *c)
 
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	struct sf_req_spec s;
 	close_spec(&s, h->fid); /* the server drops the handle's locks */
 	struct close_op *op = g_new(struct close_op, 1);
@@ -521,7 +681,7 @@ void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 	call_run(call_new(fs, close_done, NULL, op), &s, 1);
 }
 
-void sf_fs_close_all(sf_fs *fs)
+static void close_all_one(sf_fs *fs, void *user)
 {
 	GList *all = g_hash_table_get_keys(fs->handles);
 	for (GList *l = all; l; l = l->next)
@@ -529,8 +689,14 @@ void sf_fs_close_all(sf_fs *fs)
 	g_list_free(all);
 }
 
+void sf_fs_close_all(sf_fs *fs)
+{
+	fs_each(fs, close_all_one, NULL);
+}
+
 void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	size_t blen;
 	struct sf_req_spec s = {.command = SMB2_FLUSH};
 	s.body = smb2_flush_req_encode(h->fid, &blen);
@@ -564,6 +730,7 @@ static void read_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size,
                          sf_fs_data_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(size, fs->max_read);
 	size_t blen;
@@ -576,14 +743,24 @@ sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t
 	return q;
 }
 
+static void set_group_one(sf_fs *fs, void *user)
+{
+	sf_tree_set_group(fs->tree, *(uint64_t *)user);
+}
+
 void sf_fs_set_group(sf_fs *fs, uint64_t group)
 {
-	sf_tree_set_group(fs->tree, group);
+	fs_each(fs, set_group_one, &group);
+}
+
+static void cancel_group_one(sf_fs *fs, void *user)
+{
+	sf_tree_cancel_group(fs->tree, *(uint64_t *)user);
 }
 
 void sf_fs_cancel_group(sf_fs *fs, uint64_t group)
 {
-	sf_tree_cancel_group(fs->tree, group);
+	fs_each(fs, cancel_group_one, &group);
 }
 
 static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
@@ -603,6 +780,7 @@ static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t l
 sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data,
                           size_t len, sf_fs_count_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(len, fs->max_write);
 	size_t blen;
@@ -752,6 +930,11 @@ static void rd_first(struct call *c)
 
 void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_readdir, fs, path, cb, user);
+	if (fs_dfs_enabled(fs)) {
+		user = again_new(fs, path, AGAIN_DIR, cb, user);
+		cb = again_dir_cb;
+	}
 	struct sf_req_spec s[2];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
@@ -790,6 +973,7 @@ static void mkdir_done(struct call *c)
 
 void sf_fs_mkdir(sf_fs *fs, const char *path, mode_t mode, sf_fs_stat_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_mkdir, fs, path, mode, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_CREATE,
@@ -865,6 +1049,7 @@ static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
 
 void sf_fs_unlink(sf_fs *fs, const char *path, bool dir, sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_unlink, fs, path, dir, cb, user);
 	struct unlink_op *u = g_new(struct unlink_op, 1);
 	u->path = g_strdup(path);
 	u->dir = dir;
@@ -883,6 +1068,7 @@ static void fstat_done(struct call *c)
 
 void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	struct sf_req_spec s;
 	query_all_spec(&s, h->fid);
 	call_run(call_new(fs, fstat_done, cb, user), &s, 1);
@@ -939,6 +1125,7 @@ static void rename_done(struct call *c)
 void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
                   void *user)
 {
+	FS_ROUTE2(sf_fs_rename, later_err, fs, from, to, cb, user, replace);
 	struct sf_req_spec s[3];
 	int err = 0;
 	size_t nlen, ilen, flen;
@@ -991,6 +1178,10 @@ static uint64_t ft_of(struct timespec ts)
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user)
 {
+	if (path)
+		FS_ROUTE(sf_fs_setattr, fs, path, h, to_set, st, cb, user);
+	else
+		fs = FS_OF(fs, h);
 	struct sf_req_spec s[MAX_PARTS];
 	int n = 0, err = 0;
 	uint32_t access = FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
@@ -1059,6 +1250,15 @@ static void statfs_done(struct call *c)
 
 void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user)
 {
+	{
+		char *rest;
+		sf_fs *to = fs_route(fs, "", &rest);
+		if (to) {
+			g_free(rest);
+			sf_fs_statfs(to, cb, user);
+			return;
+		}
+	}
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], "", FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0, &err)) {

@@ -26,13 +26,19 @@ struct sf_fs_config {
 	bool readonly;
 	bool nolease;       /* request no leases (and so no durable handles) */
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
+	struct sf_dfs *dfs; /* follow DFS referrals through this (NULL: nodfs) */
 };
 
 typedef struct sf_fs sf_fs;
 
 sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg);
 void sf_fs_free(sf_fs *fs);
+/* Unmount: resolve no more DFS links, stop listening to the pool (call
+ * before the pool goes). */
+void sf_fs_stop(sf_fs *fs);
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
+/* How many times a DFS link moved to another target (failover). */
+unsigned sf_fs_dfs_failovers(const sf_fs *fs);
 
 /* errno for an NTSTATUS (0 for success). */
 int sf_fs_errno(uint32_t status);
@@ -40,6 +46,7 @@ int sf_fs_errno(uint32_t status);
 /* An open file or directory. */
 struct sf_fs_handle {
 	struct smb2_fileid fid;
+	sf_fs *owner; /* the fs (tree) it was opened on: a DFS target's */
 	bool dir;
 	GArray *locks; /* byte-range locks held through this handle (lock.c) */
 	/* LockSequence (MS-SMB2 2.2.26, 3.3.5.14): per index, the number of

@@ -39,6 +39,7 @@ static void ioctl_done(struct call *c)
 void sf_fs_ioctl(sf_fs *fs, struct sf_fs_handle *h, uint32_t code, const uint8_t *in, size_t in_len,
                  uint32_t max_out, sf_fs_data_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	struct sf_req_spec s;
 	ioctl_spec(&s, h->fid, code, in, in_len, max_out);
 	call_run(call_new(fs, ioctl_done, cb, user), &s, 1);
@@ -123,6 +124,11 @@ static void copy_key_done(void *user, int err, const uint8_t *out, size_t len)
 void sf_fs_copy(sf_fs *fs, struct sf_fs_handle *src, uint64_t src_off, struct sf_fs_handle *dst,
                 uint64_t dst_off, uint64_t len, sf_fs_count_fn cb, void *user)
 {
+	if (FS_OF(fs, src) != FS_OF(fs, dst)) {
+		later_count(fs, cb, user, EXDEV);
+		return;
+	}
+	fs = FS_OF(fs, src);
 	struct copy_op *o = g_new0(struct copy_op, 1);
 	o->fs = fs;
 	o->dst = dst;
@@ -166,6 +172,7 @@ static void sparse_done(void *user, int err, const uint8_t *out, size_t len)
 void sf_fs_zero_range(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uint64_t len,
                       sf_fs_err_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	struct zero_op *z = g_new(struct zero_op, 1);
 	*z = (struct zero_op){.fs = fs, .h = h, .off = off, .len = len, .cb = cb, .user = user};
 	uint8_t sparse = 1;
@@ -198,6 +205,7 @@ static void ranges_done(void *user, int err, const uint8_t *out, size_t len)
 void sf_fs_allocated_ranges(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uint64_t len,
                             sf_fs_ranges_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	uint8_t in[16];
 	sf_put_le64(in, off);
 	sf_put_le64(in + 8, len);
@@ -209,6 +217,7 @@ void sf_fs_allocated_ranges(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uin
 
 void sf_fs_set_size(sf_fs *fs, struct sf_fs_handle *h, uint64_t size, sf_fs_err_fn cb, void *user)
 {
+	fs = FS_OF(fs, h);
 	uint8_t eof[8];
 	sf_put_le64(eof, size);
 	struct sf_req_spec s;
@@ -232,6 +241,19 @@ static void link_done(struct call *c)
 
 void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, void *user)
 {
+	{
+		char *ra_ = NULL, *rb_ = NULL;
+		sf_fs *ta_ = fs_route(fs, from, &ra_), *tb_ = fs_route(fs, to, &rb_);
+		if (ta_ || tb_) {
+			if (ta_ == tb_)
+				sf_fs_link(ta_, ra_, rb_, cb, user);
+			else
+				later_stat(fs, cb, user, EXDEV);
+			g_free(ra_);
+			g_free(rb_);
+			return;
+		}
+	}
 	struct sf_req_spec s[5];
 	int err = 0;
 	size_t nlen, ilen;
@@ -305,6 +327,7 @@ static void getea_done(struct call *c)
 
 void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_getxattrs, fs, path, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_EA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
@@ -327,6 +350,7 @@ void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user
 void sf_fs_setxattr(sf_fs *fs, const char *path, const char *name, const void *value, size_t len,
                     sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_setxattr, fs, path, name, value, len, cb, user);
 	size_t ilen;
 	uint8_t *info = smb2_ea_encode_one(name, value, len, &ilen);
 	if (!info) {
@@ -368,6 +392,7 @@ static void small_read_done(struct call *c)
 
 void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb, void *user)
 {
+	FS_ROUTE(sf_fs_read_small, fs, path, max, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
@@ -397,6 +422,7 @@ static void small_write_done(struct call *c)
 void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t len, sf_fs_stat_fn cb,
                         void *user)
 {
+	FS_ROUTE(sf_fs_create_small, fs, path, data, len, cb, user);
 	struct sf_req_spec s[4];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path,
