@@ -322,6 +322,19 @@ struct sf_dfs_entry *sf_dfs_cache_lookup(sf_dfs_cache *c, const char *path, gint
 	return best;
 }
 
+struct sf_dfs_entry *sf_dfs_cache_names(sf_dfs_cache *c, enum sf_dfs_kind kind, const char *name,
+                                        gint64 now)
+{
+	for (guint i = 0; i < c->entries->len; i++) {
+		struct sf_dfs_entry *e = g_ptr_array_index(c->entries, i);
+		if (e->kind != kind || e->expires <= now)
+			continue;
+		if (kind == SF_DFS_DOMAIN || !g_ascii_strcasecmp(e->prefix, name))
+			return e;
+	}
+	return NULL;
+}
+
 void sf_dfs_cache_forget(sf_dfs_cache *c, const char *path)
 {
 	for (guint i = 0; i < c->entries->len;) {

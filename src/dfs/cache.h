@@ -61,6 +61,10 @@ struct sf_dfs_entry *sf_dfs_cache_add(sf_dfs_cache *c, const char *requested,
  * not expired, or NULL; expired entries met on the way are dropped.
  * Borrowed pointer. */
 struct sf_dfs_entry *sf_dfs_cache_lookup(sf_dfs_cache *c, const char *path, gint64 now);
+/* The unexpired name list of a kind: SF_DFS_DOMAIN (name ignored) or
+ * SF_DFS_DC for the domain name. Borrowed pointer. */
+struct sf_dfs_entry *sf_dfs_cache_names(sf_dfs_cache *c, enum sf_dfs_kind kind, const char *name,
+                                        gint64 now);
 /* Drop every entry (and the entries whose prefix is below path). */
 void sf_dfs_cache_forget(sf_dfs_cache *c, const char *path);
 unsigned sf_dfs_cache_size(const sf_dfs_cache *c);

@@ -70,16 +70,15 @@ static int str_at(const uint8_t *buf, size_t off, size_t end, struct dfs_str *ou
 	return -EPROTO;
 }
 
-/* A string whose offset is relative to the entry at base (2.2.5.2): it
- * may lie anywhere in the response after the referral header. */
-static int str_rel(const uint8_t *buf, size_t len, size_t base, uint16_t rel, struct dfs_str *out)
+/* A string whose offset is relative to the entry at base (2.2.5.2): in
+ * the string buffer, so after the entry itself (base + size); strings may
+ * be shared, so anywhere after that. */
+static int str_rel(const uint8_t *buf, size_t len, size_t base, uint16_t size, uint16_t rel,
+                   struct dfs_str *out)
 {
-	if (!sf_span_ok(base, rel, len))
+	if (rel < size || !sf_span_ok(base, rel, len))
 		return -EPROTO;
-	size_t off = base + rel;
-	if (off < 8)
-		return -EPROTO;
-	return str_at(buf, off, len, out);
+	return str_at(buf, base + rel, len, out);
 }
 
 static int decode_entry(const uint8_t *buf, size_t len, size_t off, struct dfs_referral *e,
@@ -113,8 +112,9 @@ static int decode_entry(const uint8_t *buf, size_t len, size_t off, struct dfs_r
 		if (!sf_rd_ok(&r))
 			return -EPROTO;
 		e->flags = 0; /* MUST be ignored by the client */
-		if (str_rel(buf, len, off, p, &e->path) ||
-		    str_rel(buf, len, off, a, &e->alt_path) || str_rel(buf, len, off, nw, &e->node))
+		if (str_rel(buf, len, off, size, p, &e->path) ||
+		    str_rel(buf, len, off, size, a, &e->alt_path) ||
+		    str_rel(buf, len, off, size, nw, &e->node))
 			return -EPROTO;
 		return 0;
 	}
@@ -128,16 +128,16 @@ static int decode_entry(const uint8_t *buf, size_t len, size_t off, struct dfs_r
 			uint16_t sp = sf_rd_u16(&r);
 			e->n_expanded = sf_rd_u16(&r);
 			uint16_t ex = sf_rd_u16(&r);
-			if (!sf_rd_ok(&r) || str_rel(buf, len, off, sp, &e->special))
+			if (!sf_rd_ok(&r) || str_rel(buf, len, off, size, sp, &e->special))
 				return -EPROTO;
 			if (!e->n_expanded)
 				return 0;
-			if (!sf_span_ok(off, ex, len))
+			if (ex < size || !sf_span_ok(off, ex, len))
 				return -EPROTO;
 			size_t pos = off + ex;
 			for (unsigned i = 0; i < e->n_expanded && i < DFS_MAX_EXPANDED; i++) {
 				struct dfs_str *s = &e->expanded[i];
-				if (pos < 8 || str_at(buf, pos, len, s))
+				if (str_at(buf, pos, len, s))
 					return -EPROTO;
 				pos += s->len + 2;
 				e->n_expanded_ok++;
@@ -150,8 +150,9 @@ static int decode_entry(const uint8_t *buf, size_t len, size_t off, struct dfs_r
 		uint16_t p = sf_rd_u16(&r), a = sf_rd_u16(&r), nw = sf_rd_u16(&r);
 		if (!sf_rd_ok(&r))
 			return -EPROTO;
-		if (str_rel(buf, len, off, p, &e->path) ||
-		    str_rel(buf, len, off, a, &e->alt_path) || str_rel(buf, len, off, nw, &e->node))
+		if (str_rel(buf, len, off, size, p, &e->path) ||
+		    str_rel(buf, len, off, size, a, &e->alt_path) ||
+		    str_rel(buf, len, off, size, nw, &e->node))
 			return -EPROTO;
 		(void)end;
 		return 0;
