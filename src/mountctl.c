@@ -10,7 +10,7 @@
 
 #include "mountctl.h"
 
-#include "dfs/dfs.h"
+#include "dfs/domain.h"
 #include "fuse/ops.h"
 #include "net/client.h"
 #include "util/log.h"
@@ -166,10 +166,30 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .hard = cfg->hard,
 	};
 	char *why = NULL;
+	sf_dfs *dfs = NULL;
+	char *prefix = g_strdup(cfg->prefix);
+	uint32_t st;
 	/* The credentials stay (in secure memory, out of core dumps) for
 	 * re-authentication after a reconnect; they are wiped at unmount. */
-	uint32_t st = sf_client_open(&co, NULL, &m->client, &why);
+	if (cfg->dc && !cfg->nodfs && !sf_dfs_host_resolves(cfg->host)) {
+		/* //domain/namespace with no address for the domain: ask the
+		 * domain controller given (MS-DFSC 3.1.4.1). */
+		char *tpath = NULL;
+		st = sf_dfs_open_domain(&co, cfg->dc, NULL, &m->client, &dfs, &tpath, &why);
+		if (!st && tpath && *tpath) {
+			char *p = tpath;
+			for (char *q = p; *q; q++)
+				*q = *q == '\\' ? '/' : *q;
+			char *full = prefix ? g_strconcat(p, "/", prefix, NULL) : g_strdup(p);
+			g_free(prefix);
+			prefix = full;
+		}
+		g_free(tpath);
+	} else {
+		st = sf_client_open(&co, NULL, &m->client, &why);
+	}
 	if (st) {
+		g_free(prefix);
 		report(m, sf_exit_for_status(st), why);
 		g_free(why);
 		return sf_exit_for_status(st);
@@ -182,14 +202,16 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .mapposix = cfg->mapposix,
 	        .readonly = cfg->ro,
 	        .nolease = cfg->nolease,
-	        .prefix = cfg->prefix,
+	        .prefix = prefix,
 	};
 	/* DFS links are followed through the mount's pool, with its port
 	 * and credentials, unless nodfs. */
-	fc.dfs = cfg->nodfs ? NULL : sf_dfs_new(m->client->pool, cfg->dc);
+	fc.dfs = cfg->nodfs ? NULL : dfs ? dfs : sf_dfs_new(m->client->pool, cfg->dc);
 	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
 	if (fc.dfs)
 		sf_dfs_unref(fc.dfs);
+	g_free(prefix);
+	prefix = NULL;
 	if (cfg->prefix) {
 		int rc = check_prefix(m->ctx.fs);
 		if (rc) {

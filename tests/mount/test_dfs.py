@@ -19,6 +19,7 @@ import errno
 import os
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -240,3 +241,44 @@ def test_multi_target_link_fails_over(ns, dfs_mount):
         f.write("written after failover\n")
     assert os.path.exists(ns.servers["a"].share_path("share") + "/failover.txt")
     assert "DFS link 'multi' now served by \\\\127.0.0.1\\share" in m.stderr()
+
+
+# ---- domain-based namespaces (the Samba AD DC of tests/lib/addc.py) ------
+
+
+@pytest.fixture(scope="module")
+def addc():
+    import addc as addc_mod
+    why = addc_mod.available()
+    if why:
+        pytest.skip(why)
+    dc = addc_mod.AdDc().start()
+    try:
+        yield dc
+    finally:
+        dc.stop()
+
+
+def test_domain_sysvol_through_domain_and_dc_referrals(addc):
+    """//test.lan/sysvol: test.lan has no address here, so the domain
+    controller named by domain_controller= is asked for a domain referral,
+    a DC referral and the sysvol root referral (NTLM as TEST\\krbuser);
+    the root target dc1.test.lan does not resolve either and is reached at
+    the DC's address. Listing shows the domain's policies."""
+    fd, cred = tempfile.mkstemp(prefix="cred.", dir=addc.dir)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"username={addc.user}\npassword={addc.password}\ndomain={addc.domain}\n")
+    os.chmod(cred, 0o600)
+    m = Mount(addc, share="sysvol", host=addc.realm.lower(), port=addc.port, cred=cred,
+              opts=f"domain_controller={addc.ip}", flags=["-d"]).start()
+    try:
+        top = os.listdir(m.path())
+        assert addc.realm.lower() in [n.lower() for n in top], top
+        dom = [n for n in top if n.lower() == addc.realm.lower()][0]
+        assert "Policies" in os.listdir(m.path(dom))
+        err = m.stderr()
+        assert "domain(s)" in err and "root target(s)" in err, err[-3000:]
+    finally:
+        m.stop(check=False)
+    err = m.stderr()
+    assert not [b for b in CRASH if b in err], err[-3000:]
