@@ -106,6 +106,11 @@ uint32_t sf_fs_max_io(const sf_fs *fs, bool write)
 	return write ? fs->max_write : fs->max_read;
 }
 
+uint32_t sf_fs_handle_max_io(const sf_fs *fs, const struct sf_fs_handle *h, bool write)
+{
+	return sf_fs_max_io(h && h->owner ? h->owner : fs, write);
+}
+
 int sf_fs_errno(uint32_t status)
 {
 	switch (status) {

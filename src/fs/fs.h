@@ -37,6 +37,10 @@ void sf_fs_free(sf_fs *fs);
  * before the pool goes). */
 void sf_fs_stop(sf_fs *fs);
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
+struct sf_fs_handle;
+/* The same for the tree an open handle is on (a DFS target may allow
+ * less than the mount's server). */
+uint32_t sf_fs_handle_max_io(const sf_fs *fs, const struct sf_fs_handle *h, bool write);
 /* How many times a DFS link moved to another target (failover). */
 unsigned sf_fs_dfs_failovers(const sf_fs *fs);
 

@@ -10,6 +10,7 @@ smbfuse follows referrals with the mount's port. Links in dfsroot:
   self    -> \\\\127.0.0.1\\dfsroot\\self     (names itself)
   loopa   -> \\\\127.0.0.1\\dfsroot\\loopb, loopb -> ...\\loopa  (a cycle)
   dead    -> \\\\127.0.0.4\\share            (SYNs dropped by iptables)
+  firstdown -> \\\\127.0.0.4\\share, \\\\127.0.0.2\\share (the first target refuses)
 
 The extra loopback addresses and the iptables rule are added as root and
 removed again; an address already present is left alone.
@@ -81,6 +82,7 @@ class Namespace:
             "loopa": "msdfs:127.0.0.1\\dfsroot\\loopb",
             "loopb": "msdfs:127.0.0.1\\dfsroot\\loopa",
             "dead": f"msdfs:{DEAD}\\share",
+            "firstdown": f"msdfs:{DEAD}\\share,127.0.0.2\\share",
         }
         for name, target in links.items():
             os.symlink(target, os.path.join(root, name))
@@ -218,11 +220,20 @@ def test_unreachable_target_times_out(ns, dfs_mount):
         subprocess.run(["iptables", "-D", *rule], check=False)
 
 
+def test_multi_target_link_uses_the_first_that_answers(ns, dfs_mount):
+    # Nothing listens on 127.0.0.4 (no DROP rule now): refused at once.
+    m = dfs_mount()
+    assert "onlyB.txt" in os.listdir(m.path("firstdown"))
+    with open(m.path("firstdown", "onlyB.txt")) as f:
+        assert f.read() == "this file lives on B\n"
+
+
 def test_multi_target_link_fails_over(ns, dfs_mount):
     m = dfs_mount(opts="echo_interval=2", lossy=True)
     with open(m.path("multi", "where1.txt")) as f:
         assert f.read() == "served by C\n"  # the first target answers
     ns.servers["c"].stop(remove=False)
+    t0 = time.monotonic()
     # New opens go to the second target (A) soon, within the echo interval.
     deadline = time.monotonic() + 30
     seen = None
@@ -235,6 +246,8 @@ def test_multi_target_link_fails_over(ns, dfs_mount):
             seen = e
             time.sleep(0.5)
     assert seen == "served by A\n"
+    print(f"failover: first open on the second target {time.monotonic() - t0:.2f} s "
+          "after the first target's smbd was stopped")
     with open(m.path("multi", "where3.txt")) as f:
         assert f.read() == "served by A\n"
     with open(m.path("multi", "failover.txt"), "w") as f:
