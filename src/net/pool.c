@@ -371,6 +371,10 @@ static void first_conn(sf_conn *c, uint32_t status, const char *why, void *user)
 void sf_pool_get_tree(sf_pool *p, const struct sf_pool_server_opts *o, const char *share,
                       sf_tree_fn done, void *user)
 {
+	if (p->shutdown) {
+		done(NULL, STATUS_CANCELLED, "unmounting", user);
+		return;
+	}
 	char *key = server_key(o);
 	struct server *s = g_hash_table_lookup(p->servers, key);
 	struct waiter *w = g_new0(struct waiter, 1);
@@ -405,6 +409,22 @@ void sf_pool_shutdown(sf_pool *p)
 	p->shutdown = true;
 	GHashTableIter it;
 	gpointer v;
+	/* Whoever waits for a tree still being connected (a DFS target) is
+	 * told now: the pool will not finish it. */
+	GQueue waiting = G_QUEUE_INIT;
+	g_hash_table_iter_init(&it, p->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct server *s = v;
+		struct waiter *w;
+		while ((w = g_queue_pop_head(&s->waiters)))
+			g_queue_push_tail(&waiting, w);
+	}
+	struct waiter *w;
+	while ((w = g_queue_pop_head(&waiting))) {
+		w->done(NULL, STATUS_CANCELLED, "unmounting", w->user);
+		g_free(w->share);
+		g_free(w);
+	}
 	g_hash_table_iter_init(&it, p->servers);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct server *s = v;
