@@ -237,6 +237,7 @@ bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t ac
 	};
 	memset(s, 0, sizeof *s);
 	s->command = SMB2_CREATE;
+	s->hdr_flags = sf_tree_create_flags(fs->tree);
 	s->body = smb2_create_req_encode(&q, &blen);
 	s->body_len = blen;
 	g_free(name);
@@ -644,6 +645,7 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	size_t blen;
 	memset(&s[0], 0, sizeof s[0]);
 	s[0].command = SMB2_CREATE;
+	s[0].hdr_flags = sf_tree_create_flags(fs->tree);
 	s[0].body = smb2_create_req_encode(&q, &blen);
 	s[0].body_len = blen;
 	g_free(cname);

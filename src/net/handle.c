@@ -479,7 +479,7 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 	                            .session_id = sf_session_id(t->s),
 	                            .tree_id = t->id,
 	                            .expect_rsp = 512,
-	                            .hdr_flags = sf_tree_is_dfs(t) ? SMB2_FLAGS_DFS_OPERATIONS : 0,
+	                            .hdr_flags = sf_tree_create_flags(t),
 	                            .done = slot_done}};
 	uint8_t *qbody = NULL;
 	if (by_path) {

@@ -210,8 +210,6 @@ void treq_send(struct sf_treq *q)
 		out[i].tree_id = t->id;
 		out[i].done = part_done;
 		out[i].user = p;
-		if (out[i].command == SMB2_CREATE && sf_tree_is_dfs(t))
-			out[i].hdr_flags |= SMB2_FLAGS_DFS_OPERATIONS;
 		if (replay && sf_conn_negotiated(c)->dialect >= SMB2_DIALECT_0300)
 			out[i].hdr_flags |= SMB2_FLAGS_REPLAY_OPERATION;
 		if (p->fid_off >= 0) {

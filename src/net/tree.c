@@ -67,6 +67,11 @@ bool sf_tree_is_dfs(const sf_tree *t)
 	return t->info.capabilities & SMB2_SHARE_CAP_DFS;
 }
 
+uint32_t sf_tree_create_flags(const sf_tree *t)
+{
+	return sf_tree_is_dfs(t) ? SMB2_FLAGS_DFS_OPERATIONS : 0;
+}
+
 uint8_t *sf_tree_create_name(const sf_tree *t, const uint8_t *rel, size_t rel_len, size_t *out_len)
 {
 	if (!sf_tree_is_dfs(t)) {
