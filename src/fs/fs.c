@@ -402,6 +402,40 @@ static bool again_remote(struct again *a, int err)
 	return true;
 }
 
+/* nodfs: a DFS link is not followed, but it is still an entry of its
+ * directory. Its attributes are what the listing says of it (a directory
+ * with the reparse attribute, on Samba); entering it stays EREMOTE. */
+static void nodfs_listed(void *user, int err, GPtrArray *entries)
+{
+	struct again *a = user;
+	const char *base = strrchr(a->path, '/');
+	base = base ? base + 1 : a->path;
+	const struct stat *found = NULL;
+	for (guint i = 0; !err && entries && i < entries->len; i++) {
+		const struct sf_fs_dirent *d = g_ptr_array_index(entries, i);
+		if (!strcmp(d->name, base))
+			found = &d->st;
+	}
+	((sf_fs_stat_fn)a->cb)(a->user, found ? 0 : EREMOTE, found);
+	if (entries)
+		g_ptr_array_unref(entries);
+	again_free(a);
+}
+
+static void nodfs_stat_cb(void *user, int err, const struct stat *st)
+{
+	struct again *a = user;
+	if (err == EREMOTE && *a->path) {
+		const char *slash = strrchr(a->path, '/');
+		char *parent = slash ? g_strndup(a->path, (gsize)(slash - a->path)) : g_strdup("");
+		sf_fs_readdir(a->fs, parent, nodfs_listed, a);
+		g_free(parent);
+		return;
+	}
+	((sf_fs_stat_fn)a->cb)(a->user, err, st);
+	again_free(a);
+}
+
 static void again_stat_cb(void *user, int err, const struct stat *st)
 {
 	struct again *a = user;
@@ -445,10 +479,8 @@ static void stat_done(struct call *c)
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 {
 	FS_ROUTE(sf_fs_stat, fs, path, cb, user);
-	if (fs_dfs_enabled(fs)) {
-		user = again_new(fs, path, AGAIN_STAT, cb, user);
-		cb = again_stat_cb;
-	}
+	user = again_new(fs, path, AGAIN_STAT, cb, user);
+	cb = fs_dfs_enabled(fs) ? again_stat_cb : nodfs_stat_cb;
 	struct sf_req_spec s[4];
 	int err = 0;
 	/* lstat semantics: a symbolic link is reported, not followed (the

@@ -19,6 +19,7 @@ removed again; an address already present is left alone.
 import errno
 import os
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -181,15 +182,17 @@ def test_mount_below_a_link(ns, dfs_mount):
 
 def test_nodfs_leaves_links_alone(ns, dfs_mount):
     m = dfs_mount(opts="nodfs")
+    # A link is a plain entry of its directory (what the listing says of
+    # it: a directory, on Samba): first looked up on its own (no listing
+    # yet), then after a listing; it is not followed.
+    assert stat.S_ISDIR(os.lstat(m.path("other")).st_mode)
     assert {"other", "multi"} <= set(os.listdir(m.path()))
-    # The link is a plain entry of its directory (what the listing said
-    # of it); it is not followed.
-    try:
-        os.lstat(m.path("other"))
-    except OSError as e:
-        assert e.errno == errno.EREMOTE
+    assert stat.S_ISDIR(os.lstat(m.path("multi")).st_mode)
     with pytest.raises(OSError) as e:
         os.listdir(m.path("other"))
+    assert e.value.errno == errno.EREMOTE
+    with pytest.raises(OSError) as e:
+        open(m.path("other", "onlyB.txt"))
     assert e.value.errno == errno.EREMOTE
 
 
