@@ -23,7 +23,7 @@ struct sf_config {
 	char *unc; /* as given */
 	char *host;
 	uint16_t port;
-	char *share;
+	char *share; /* NULL: the server root (//server), one directory per share */
 	char *mountpoint;
 	/* The directory of the share that is mounted ('/'-separated, no
 	 * leading or trailing '/'), from //server/share/dir or prefixpath=;

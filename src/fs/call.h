@@ -10,25 +10,30 @@
 #include "proto/fscc.h"
 #include "proto/smb2.h"
 
+struct fs_root;
+
 struct sf_fs {
 	sf_tree *tree;
+	struct fs_root *root; /* a server root (root.c), else NULL */
 	struct sf_fs_config cfg;
 	uint32_t max_read, max_write, max_transact;
 	/* Handles given out and not yet closed: the kernel's RELEASEs are
 	 * not read once the mount is torn down, so they are freed here. */
 	GHashTable *handles;
+	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
+	void *break_user;
 	/* DFS (dfsroute.c): NULL when off (nodfs). The mount's fs is the
-	 * root; each DFS link met below it gets a sub fs for its target. */
+	 * top; each DFS link met below it gets a sub fs for its target. */
 	sf_dfs *dfs;
-	sf_fs *root;
-	unsigned depth;     /* referral hops from the root */
-	char *unc;          /* "server\share" of the tree */
+	sf_fs *top;
+	unsigned depth;     /* referral hops from the top */
+	char *unc;          /* "server\\share" of the tree */
 	GPtrArray *routes;  /* links below this fs (struct route) */
 	GPtrArray *retired; /* sub fs replaced by failover, kept for their handles */
-	int holds;          /* root: resolutions in flight */
-	bool closing;       /* root: unmounting, no more DFS work */
-	bool freed;         /* root: sf_fs_free called; freed once nothing holds it */
-	unsigned failovers; /* root: DFS target switches */
+	int holds;          /* top: resolutions in flight */
+	bool closing;       /* top: unmounting, no more DFS work */
+	bool freed;         /* top: sf_fs_free called; freed once nothing holds it */
+	unsigned failovers; /* top: DFS target switches */
 };
 
 /* fs.c: a fs for a tree, without DFS. */
@@ -36,57 +41,73 @@ sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg);
 
 /* ---- dfsroute.c -------------------------------------------------------- */
 
-/* The fs of the DFS target below which path lies, with *rest (g_free) the
- * path there; NULL when path is on fs itself. */
-sf_fs *fs_route(sf_fs *fs, const char *path, char **rest);
+/* After the server-root routing: when path lies below a DFS link known to
+ * *fs, *fs becomes the link target's fs and *path the rest (a pointer
+ * into path). 0, or ELOOP when links nest deeper than the hop bound. */
+int fs_dfs_route(sf_fs **fs, const char **path);
 bool fs_dfs_enabled(const sf_fs *fs);
 typedef void (*fs_resolved_fn)(void *user, int err);
 /* path met STATUS_PATH_NOT_COVERED: resolve the link and add a route
  * (done(0)), or done(errno): ELOOP, ETIMEDOUT, EHOSTUNREACH, EREMOTE. */
 void fs_dfs_resolve(sf_fs *fs, const char *path, fs_resolved_fn done, void *user);
-void fs_dfs_init(sf_fs *fs, sf_dfs *dfs);
+void fs_dfs_init(sf_fs *fs);
 void fs_dfs_conn_lost(void *user, sf_conn *c);
 void fs_hold(sf_fs *fs);
 bool fs_release(sf_fs *fs);
-/* fn on fs and every sub fs below it. */
-void fs_each(sf_fs *fs, void (*fn)(sf_fs *fs, void *user), void *user);
-
-/* Route a path operation: when path lies below a DFS link, run the same
- * public call on the target's fs and return. */
-#define FS_ROUTE(fn, fs, path, ...)                                                                \
-	do {                                                                                       \
-		char *rest_;                                                                       \
-		sf_fs *to_ = fs_route((fs), (path), &rest_);                                       \
-		if (to_) {                                                                         \
-			fn(to_, rest_, __VA_ARGS__);                                               \
-			g_free(rest_);                                                             \
-			return;                                                                    \
-		}                                                                                  \
-	} while (0)
-/* The same for an operation on two paths (rename, link): both must be
- * on one tree, else EXDEV. */
-#define FS_ROUTE2(fn, later, fs, from, to, cb, user, ...)                                          \
-	do {                                                                                       \
-		char *ra_ = NULL, *rb_ = NULL;                                                     \
-		sf_fs *ta_ = fs_route((fs), (from), &ra_);                                         \
-		sf_fs *tb_ = fs_route((fs), (to), &rb_);                                           \
-		if (ta_ || tb_) {                                                                  \
-			if (ta_ == tb_)                                                            \
-				fn(ta_, ra_, rb_, __VA_ARGS__, cb, user);                          \
-			else                                                                       \
-				later((fs), cb, user, EXDEV);                                      \
-			g_free(ra_);                                                               \
-			g_free(rb_);                                                               \
-			return;                                                                    \
-		}                                                                                  \
-	} while (0)
-/* A handle works on the fs it was opened on. */
-#define FS_OF(fs, h) ((h) && (h)->owner ? (h)->owner : (fs))
+/* fn on every DFS sub fs below fs (not fs itself). */
+void fs_dfs_each(sf_fs *fs, void (*fn)(sf_fs *sub, void *user), void *user);
 
 /* A mount path ("" is the mount's root) as the UTF-16 name the server
  * knows: below the mounted sub-directory, name rules applied. NULL with
  * *err set (EINVAL, ENAMETOOLONG, ...). */
 uint8_t *fs_server_path(const sf_fs *fs, const char *path, size_t *out_bytes, int *err);
+
+/* ---- root.c: routing in a server-root fs ----------------------------------- */
+
+/* What an operation does with its path: uses it, creates it (a new name
+ * beside the shares is EACCES, a share's own root EEXIST), or removes or
+ * renames it (a share's own root is EACCES). */
+enum { FS_USE, FS_CREATE, FS_REMOVE };
+/* In a server root, "share/rest" becomes rest on share's fs: 0 with *fs
+ * and *path replaced, or an errno. Does nothing (0) in a share's fs. */
+int fs_route(sf_fs **fs, const char **path, int mode);
+/* Two paths that must be on one share (rename, link): EXDEV otherwise. */
+int fs_route2(sf_fs **fs, const char **from, const char **to);
+/* A handle's own fs. */
+int fs_route_handle(sf_fs **fs, struct sf_fs_handle *h);
+/* What the root answers itself (true when it did). */
+bool fs_root_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user);
+bool fs_root_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user);
+bool fs_root_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
+bool fs_root_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user);
+void fs_root_each(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user);
+void fs_root_free(struct fs_root *r);
+
+/* Route or answer the error from the loop, and return. */
+#define FS_ROUTE(fs, path, mode, later_fn, cb, user)                                               \
+	do {                                                                                       \
+		int e_ = fs_route(&(fs), &(path), (mode));                                         \
+		if (e_) {                                                                          \
+			later_fn((fs), (cb), (user), e_);                                          \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+#define FS_ROUTE2(fs, from, to, later_fn, cb, user)                                                \
+	do {                                                                                       \
+		int e_ = fs_route2(&(fs), &(from), &(to));                                         \
+		if (e_) {                                                                          \
+			later_fn((fs), (cb), (user), e_);                                          \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+#define FS_ROUTE_H(fs, h, later_fn, cb, user)                                                      \
+	do {                                                                                       \
+		int e_ = fs_route_handle(&(fs), (h));                                              \
+		if (e_) {                                                                          \
+			later_fn((fs), (cb), (user), e_);                                          \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
 
 #define MAX_PARTS 6
 

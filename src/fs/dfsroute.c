@@ -32,7 +32,11 @@
 
 struct route {
 	sf_fs *owner;
-	char *link; /* share-relative, '/'-separated */
+	char *link;  /* share-relative, '/'-separated */
+	char *mlink; /* the same below the owner's prefix ("": the owner's whole
+	              * mount lies below the link) */
+	char *extra; /* the owner's prefix below the link (the sub's prefix
+	              * adds it to the target's path) */
 	struct sf_dfs_entry *e;
 	unsigned idx; /* the target sub serves */
 	sf_fs *sub;
@@ -43,6 +47,8 @@ static void route_free(gpointer p)
 {
 	struct route *r = p;
 	g_free(r->link);
+	g_free(r->mlink);
+	g_free(r->extra);
 	sf_dfs_entry_unref(r->e);
 	sf_fs_free(r->sub);
 	g_free(r);
@@ -50,20 +56,20 @@ static void route_free(gpointer p)
 
 void fs_hold(sf_fs *fs)
 {
-	fs->root->holds++;
+	fs->top->holds++;
 }
 
 /* true when the root is still in use. */
 bool fs_release(sf_fs *fs)
 {
-	sf_fs *root = fs->root;
-	root->holds--;
-	if (root->freed) {
-		if (!root->holds)
-			sf_fs_free(root);
+	sf_fs *top = fs->top;
+	top->holds--;
+	if (top->freed) {
+		if (!top->holds)
+			sf_fs_free(top);
 		return false;
 	}
-	return !root->closing;
+	return !top->closing;
 }
 
 static char *to_unc(const char *p)
@@ -113,15 +119,20 @@ bool fs_dfs_enabled(const sf_fs *fs)
 	return fs->dfs != NULL;
 }
 
-static sf_fs *sub_new(sf_fs *parent, sf_tree *t, const struct sf_dfs_target *tg)
+static sf_fs *sub_new(sf_fs *parent, sf_tree *t, const struct sf_dfs_target *tg, const char *extra)
 {
-	struct sf_fs_config cfg = parent->root->cfg;
-	char *prefix = from_unc(tg->path);
+	struct sf_fs_config cfg = parent->top->cfg;
+	char *tp = from_unc(tg->path);
+	char *prefix = !*extra ? g_strdup(tp)
+	               : *tp   ? g_strconcat(tp, "/", extra, NULL)
+	                       : g_strdup(extra);
+	g_free(tp);
 	cfg.prefix = prefix;
+	cfg.dfs = NULL;
 	sf_fs *fs = fs_new_common(t, &cfg);
 	g_free(prefix);
 	fs->dfs = parent->dfs;
-	fs->root = parent->root;
+	fs->top = parent->top;
 	fs->depth = parent->depth + 1;
 	g_free(fs->unc);
 	fs->unc = g_strdup_printf("%s\\%s", tg->server, tg->share);
@@ -133,34 +144,47 @@ static sf_fs *sub_new(sf_fs *parent, sf_tree *t, const struct sf_dfs_target *tg)
 static void route_switch(struct route *r, int from);
 static void route_refresh(struct route *r);
 
-sf_fs *fs_route(sf_fs *fs, const char *path, char **rest)
+/* The route whose link path is the longest prefix of path (mount-relative),
+ * with *rest pointing into path. */
+static struct route *find_route(sf_fs *fs, const char *path, const char **rest)
 {
 	if (!fs->routes || !fs->routes->len)
 		return NULL;
-	char *full = share_path(fs, path);
-	size_t fl = strlen(full);
+	size_t pl = strlen(path);
 	struct route *best = NULL;
 	for (guint i = 0; i < fs->routes->len; i++) {
 		struct route *r = g_ptr_array_index(fs->routes, i);
-		size_t n = strlen(r->link);
-		if (fl >= n && !g_ascii_strncasecmp(full, r->link, n) &&
-		    (full[n] == 0 || full[n] == '/') && (!best || n > strlen(best->link)))
+		size_t n = strlen(r->mlink);
+		if (n && (pl < n || g_ascii_strncasecmp(path, r->mlink, n) ||
+		          (path[n] != 0 && path[n] != '/')))
+			continue;
+		if (!best || n > strlen(best->mlink))
 			best = r;
 	}
-	if (!best) {
-		g_free(full);
-		return NULL;
+	if (best) {
+		size_t n = strlen(best->mlink);
+		*rest = !n ? path : path[n] ? path + n + 1 : path + n;
 	}
-	size_t n = strlen(best->link);
-	*rest = g_strdup(full[n] ? full + n + 1 : "");
-	g_free(full);
-	if (!fs->root->closing) {
-		if (best->e->expires <= sf_dfs_now(fs->dfs))
-			route_refresh(best);
-		if (!sf_tree_up(best->sub->tree) && best->e->targets->len > 1)
-			route_switch(best, (int)best->idx);
+	return best;
+}
+
+int fs_dfs_route(sf_fs **fs, const char **path)
+{
+	for (unsigned hops = 0; hops <= SF_DFS_MAX_HOPS; hops++) {
+		const char *rest;
+		struct route *r = find_route(*fs, *path, &rest);
+		if (!r)
+			return 0;
+		if (!(*fs)->top->closing) {
+			if (r->e->expires <= sf_dfs_now((*fs)->dfs))
+				route_refresh(r);
+			if (!sf_tree_up(r->sub->tree) && r->e->targets->len > 1)
+				route_switch(r, (int)r->idx);
+		}
+		*fs = r->sub;
+		*path = rest;
 	}
-	return best->sub;
+	return ELOOP;
 }
 
 /* ---- failover ----------------------------------------------------------- */
@@ -196,7 +220,7 @@ static void sw_connected(sf_tree *t, uint32_t status, const char *why, void *use
 		return;
 	}
 	sf_fs *old = r->sub;
-	r->sub = sub_new(r->owner, t, tg);
+	r->sub = sub_new(r->owner, t, tg, r->extra);
 	sf_tree_unref(t);
 	g_ptr_array_add(r->owner->retired, old);
 	if (r->e != w->e) {
@@ -206,7 +230,7 @@ static void sw_connected(sf_tree *t, uint32_t status, const char *why, void *use
 	r->idx = w->idx;
 	r->e->active = w->idx;
 	r->switching = false;
-	r->owner->root->failovers++;
+	r->owner->top->failovers++;
 	g_message("DFS link '%s' now served by \\\\%s\\%s", r->link, tg->server, tg->share);
 	sf_dfs_entry_unref(w->e);
 	g_free(w);
@@ -263,9 +287,9 @@ static void walk_lost(sf_fs *fs, sf_conn *c)
 
 void fs_dfs_conn_lost(void *user, sf_conn *c)
 {
-	sf_fs *root = user;
-	if (!root->closing)
-		walk_lost(root, c);
+	sf_fs *top = user;
+	if (!top->closing)
+		walk_lost(top, c);
 }
 
 /* ---- TimeToLive --------------------------------------------------------- */
@@ -386,10 +410,28 @@ static void target_connected(sf_tree *t, uint32_t status, const char *why, void 
 	struct route *rt = g_new0(struct route, 1);
 	rt->owner = fs;
 	rt->link = g_strdup(r->link);
+	/* Keys are mount-relative: the link below the owner's prefix, or ""
+	 * with the rest of the prefix carried by the sub (a mount below a
+	 * link). */
+	const char *pre = fs->cfg.prefix ? fs->cfg.prefix : "";
+	size_t ll = strlen(r->link), pl = strlen(pre);
+	if (pl >= ll && !g_ascii_strncasecmp(pre, r->link, ll) && (!pre[ll] || pre[ll] == '/')) {
+		rt->mlink = g_strdup("");
+		rt->extra = g_strdup(pre[ll] ? pre + ll + 1 : "");
+	} else if (!pl || (!g_ascii_strncasecmp(r->link, pre, pl) && r->link[pl] == '/')) {
+		rt->mlink = g_strdup(pl ? r->link + pl + 1 : r->link);
+		rt->extra = g_strdup("");
+	} else { /* a link beside the mounted directory: never on our paths */
+		g_free(rt->link);
+		g_free(rt);
+		sf_tree_unref(t);
+		resolve_finish(r, EREMOTE);
+		return;
+	}
 	rt->e = sf_dfs_entry_ref(r->e);
 	rt->idx = r->idx;
 	r->e->active = r->idx;
-	rt->sub = sub_new(fs, t, tg);
+	rt->sub = sub_new(fs, t, tg, rt->extra);
 	sf_tree_unref(t);
 	g_ptr_array_add(fs->routes, rt);
 	g_debug("DFS link '%s' on \\\\%s -> \\\\%s\\%s%s%s", rt->link, fs->unc, tg->server,
@@ -477,9 +519,9 @@ void fs_dfs_resolve(sf_fs *fs, const char *path, fs_resolved_fn done, void *user
 
 /* ---- set-up and teardown ------------------------------------------------ */
 
-void fs_dfs_init(sf_fs *fs, sf_dfs *dfs)
+void fs_dfs_init(sf_fs *fs)
 {
-	fs->dfs = dfs;
+	fs->top = fs;
 	fs->routes = g_ptr_array_new_with_free_func(route_free);
 	fs->retired = g_ptr_array_new_with_free_func((GDestroyNotify)sf_fs_free);
 	g_free(fs->unc);
@@ -488,18 +530,23 @@ void fs_dfs_init(sf_fs *fs, sf_dfs *dfs)
 	                        sf_tree_share(fs->tree));
 }
 
-void fs_each(sf_fs *fs, void (*fn)(sf_fs *fs, void *user), void *user)
+void fs_dfs_each(sf_fs *fs, void (*fn)(sf_fs *sub, void *user), void *user)
 {
-	fn(fs, user);
 	if (fs->routes)
-		for (guint i = 0; i < fs->routes->len; i++)
-			fs_each(((struct route *)g_ptr_array_index(fs->routes, i))->sub, fn, user);
+		for (guint i = 0; i < fs->routes->len; i++) {
+			sf_fs *sub = ((struct route *)g_ptr_array_index(fs->routes, i))->sub;
+			fn(sub, user);
+			fs_dfs_each(sub, fn, user);
+		}
 	if (fs->retired)
-		for (guint i = 0; i < fs->retired->len; i++)
-			fs_each(g_ptr_array_index(fs->retired, i), fn, user);
+		for (guint i = 0; i < fs->retired->len; i++) {
+			sf_fs *sub = g_ptr_array_index(fs->retired, i);
+			fn(sub, user);
+			fs_dfs_each(sub, fn, user);
+		}
 }
 
 unsigned sf_fs_dfs_failovers(const sf_fs *fs)
 {
-	return fs->root->failovers;
+	return fs->top->failovers;
 }

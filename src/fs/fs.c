@@ -48,8 +48,6 @@ sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg)
 	fs->tree = sf_tree_ref(tree);
 	fs->cfg = *cfg;
 	fs->cfg.prefix = cfg->prefix && *cfg->prefix ? g_strdup(cfg->prefix) : NULL;
-	fs->cfg.dfs = NULL;
-	fs->root = fs;
 	const struct sf_negotiated *n = sf_conn_negotiated(sf_session_conn(sf_tree_session(tree)));
 	bool large =
 	        n->dialect > SMB2_DIALECT_0202 && (n->capabilities & SMB2_GLOBAL_CAP_LARGE_MTU);
@@ -58,7 +56,8 @@ sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg)
 	fs->max_write = MIN(n->max_write, cap);
 	fs->max_transact = MIN(n->max_transact, cap);
 	fs->handles = g_hash_table_new_full(NULL, NULL, handle_free, NULL);
-	fs_dfs_init(fs, NULL);
+	fs->cfg.dfs = NULL;
+	fs_dfs_init(fs);
 	return fs;
 }
 
@@ -79,11 +78,53 @@ void sf_fs_stop(sf_fs *fs)
 	fs->closing = true;
 }
 
+/* Breaks name the file id; the caller knows its handle. */
+static void tree_break(void *user, struct smb2_fileid fid, uint32_t new_state, sf_break_ack *ack)
+{
+	sf_fs *fs = user;
+	GHashTableIter it;
+	gpointer k;
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &k, NULL)) {
+		struct sf_fs_handle *h = k;
+		if (h->fid.persistent == fid.persistent && h->fid.volatile_ == fid.volatile_) {
+			h->lease_state = new_state;
+			if (fs->break_hook) {
+				fs->break_hook(fs->break_user, h, ack);
+				return;
+			}
+		}
+	}
+	sf_tree_break_done(ack);
+}
+
+struct hook_args {
+	sf_fs_break_fn hook;
+	void *user;
+};
+
+static void set_hook_of(sf_fs *child, void *user)
+{
+	struct hook_args *a = user;
+	sf_fs_set_break_hook(child, a->hook, a->user);
+}
+
+void sf_fs_set_break_hook(sf_fs *fs, sf_fs_break_fn hook, void *user)
+{
+	fs->break_hook = hook;
+	fs->break_user = user;
+	sf_tree_set_break_hook(fs->tree, hook ? tree_break : NULL, fs);
+	if (fs->root) { /* the shares entered so far; root.c gives it to later ones */
+		struct hook_args a = {hook, user};
+		fs_root_each(fs, set_hook_of, &a);
+	}
+}
+
 void sf_fs_free(sf_fs *fs)
 {
 	if (!fs)
 		return;
-	if (fs->root == fs) {
+	if (fs->top == fs) {
 		if (fs->dfs && !fs->closing)
 			sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
 		fs->closing = fs->freed = true;
@@ -95,6 +136,8 @@ void sf_fs_free(sf_fs *fs)
 	g_ptr_array_unref(fs->routes);
 	g_ptr_array_unref(fs->retired);
 	g_free(fs->unc);
+	fs_root_free(fs->root);
+	sf_tree_set_break_hook(fs->tree, NULL, NULL);
 	g_hash_table_destroy(fs->handles);
 	g_free((char *)fs->cfg.prefix);
 	sf_tree_unref(fs->tree);
@@ -296,7 +339,7 @@ void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id,
 	st->st_mode = dir ? (S_IFDIR | fs->cfg.dir_mode) : (S_IFREG | fs->cfg.file_mode);
 	if (!dir && (t->attributes & FILE_ATTRIBUTE_READONLY))
 		st->st_mode &= ~(mode_t)0222;
-	st->st_ino = file_id;
+	st->st_ino = file_id ? file_id ^ fs->cfg.ino_salt : 0;
 	st->st_nlink = dir ? 2 : (nlink ? nlink : 1);
 	st->st_uid = fs->cfg.uid;
 	st->st_gid = fs->cfg.gid;
@@ -320,6 +363,19 @@ int all_info_stat(const struct call *c, int i, struct stat *st)
 		return EIO;
 	to_stat(c->fs, &a.t, a.file_id, a.nlink, st);
 	return 0;
+}
+
+/* ---- stat ------------------------------------------------------------ */
+
+static void stat_done(struct call *c)
+{
+	sf_fs_stat_fn cb = c->cb;
+	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
+	struct stat st;
+	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
+	if (!err && tag_part_is_link(c, 2))
+		sf_fs_mark_link(&st, (size_t)st.st_size);
+	cb(c->user, err, err ? NULL : &st);
 }
 
 /* ---- DFS: an operation that met a link runs again ---------------------- */
@@ -361,8 +417,13 @@ static void again_free(struct again *a)
 static void again_resolved(void *user, int err)
 {
 	struct again *a = user;
-	char *rest = NULL;
-	sf_fs *to = err ? NULL : fs_route(a->fs, a->path, &rest);
+	sf_fs *to = NULL;
+	const char *rest = a->path;
+	if (!err) {
+		sf_fs *t = a->fs;
+		if (fs_dfs_route(&t, &rest) == 0 && t != a->fs)
+			to = t;
+	}
 	if (!to) {
 		err = err ? err : EREMOTE;
 		switch (a->kind) {
@@ -389,7 +450,6 @@ static void again_resolved(void *user, int err)
 			break;
 		}
 	}
-	g_free(rest);
 	again_free(a);
 }
 
@@ -463,24 +523,15 @@ static void again_dir_cb(void *user, int err, GPtrArray *entries)
 	again_free(a);
 }
 
-/* ---- stat ------------------------------------------------------------ */
-
-static void stat_done(struct call *c)
-{
-	sf_fs_stat_fn cb = c->cb;
-	uint32_t s = c->st[0] ? c->st[0] : c->st[1];
-	struct stat st;
-	int err = s ? sf_fs_errno(s) : all_info_stat(c, 1, &st);
-	if (!err && tag_part_is_link(c, 2))
-		sf_fs_mark_link(&st, (size_t)st.st_size);
-	cb(c->user, err, err ? NULL : &st);
-}
-
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 {
-	FS_ROUTE(sf_fs_stat, fs, path, cb, user);
-	user = again_new(fs, path, AGAIN_STAT, cb, user);
-	cb = fs_dfs_enabled(fs) ? again_stat_cb : nodfs_stat_cb;
+	if (fs->root && fs_root_stat(fs, path, cb, user))
+		return;
+	FS_ROUTE(fs, path, FS_USE, later_stat, cb, user);
+	if (!fs->root) { /* a share's fs: DFS links resolved, or plain (nodfs) */
+		user = again_new(fs, path, AGAIN_STAT, cb, user);
+		cb = fs_dfs_enabled(fs) ? again_stat_cb : nodfs_stat_cb;
+	}
 	struct sf_req_spec s[4];
 	int err = 0;
 	/* lstat semantics: a symbolic link is reported, not followed (the
@@ -527,9 +578,9 @@ static void open_done(struct call *c)
 		cb(user, EIO, NULL, NULL);
 	} else {
 		struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
+		h->owner = c->fs;
 		h->fid = cr.fid;
 		h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
-		h->owner = c->fs;
 		g_hash_table_add(c->fs->handles, h);
 		/* Register it for reopening after a reconnect: durable when the
 		 * server answered the durable request (2.2.14.2.3/.12). */
@@ -560,6 +611,7 @@ static void open_done(struct call *c)
 				oi.lease = op->lease;
 				oi.lease.state = l.state;
 				oi.lease.epoch = l.epoch;
+				h->lease_state = l.state;
 			}
 		}
 		oi.change_time = cr.t.change;
@@ -581,7 +633,7 @@ static void open_done(struct call *c)
 
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
 {
-	FS_ROUTE(sf_fs_open, fs, path, flags, mode, cb, user);
+	FS_ROUTE(fs, path, (flags & O_CREAT) ? FS_CREATE : FS_USE, later_open, cb, user);
 	if (fs_dfs_enabled(fs)) {
 		struct again *a = again_new(fs, path, AGAIN_OPEN, cb, user);
 		a->flags = flags;
@@ -711,7 +763,7 @@ static void close_done(struct call *c)
 
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
-	fs = FS_OF(fs, h);
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	struct sf_req_spec s;
 	close_spec(&s, h->fid); /* the server drops the handle's locks */
 	struct close_op *op = g_new(struct close_op, 1);
@@ -720,22 +772,46 @@ void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 	call_run(call_new(fs, close_done, NULL, op), &s, 1);
 }
 
-static void close_all_one(sf_fs *fs, void *user)
+static void outstanding_of(sf_fs *child, void *user)
 {
+	*(unsigned *)user += sf_fs_outstanding(child);
+}
+
+unsigned sf_fs_outstanding(sf_fs *fs)
+{
+	unsigned n = sf_tree_outstanding(fs->tree);
+	if (fs->root)
+		fs_root_each(fs, outstanding_of, &n);
+	return n;
+}
+
+static void close_all_of(sf_fs *child, void *user)
+{
+	sf_fs_close_all(child);
+}
+
+static void close_all_dfs(sf_fs *sub, void *user)
+{
+	GList *all = g_hash_table_get_keys(sub->handles);
+	for (GList *l = all; l; l = l->next)
+		sf_fs_close(sub, l->data, NULL, NULL);
+	g_list_free(all);
+}
+
+void sf_fs_close_all(sf_fs *fs)
+{
+	fs_dfs_each(fs, close_all_dfs, NULL);
+	if (fs->root)
+		fs_root_each(fs, close_all_of, NULL);
 	GList *all = g_hash_table_get_keys(fs->handles);
 	for (GList *l = all; l; l = l->next)
 		sf_fs_close(fs, l->data, NULL, NULL);
 	g_list_free(all);
 }
 
-void sf_fs_close_all(sf_fs *fs)
-{
-	fs_each(fs, close_all_one, NULL);
-}
-
 void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
-	fs = FS_OF(fs, h);
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	size_t blen;
 	struct sf_req_spec s = {.command = SMB2_FLUSH};
 	s.body = smb2_flush_req_encode(h->fid, &blen);
@@ -769,7 +845,10 @@ static void read_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size,
                          sf_fs_data_fn cb, void *user)
 {
-	fs = FS_OF(fs, h);
+	if (fs_route_handle(&fs, h)) {
+		later_data(fs, cb, user, EBADF);
+		return 0;
+	}
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(size, fs->max_read);
 	size_t blen;
@@ -782,24 +861,40 @@ sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t
 	return q;
 }
 
-static void set_group_one(sf_fs *fs, void *user)
+static void set_group_of(sf_fs *child, void *user)
 {
-	sf_tree_set_group(fs->tree, *(uint64_t *)user);
+	sf_fs_set_group(child, *(uint64_t *)user);
+}
+
+static void cancel_group_of(sf_fs *child, void *user)
+{
+	sf_fs_cancel_group(child, *(uint64_t *)user);
+}
+
+static void set_group_dfs(sf_fs *sub, void *user)
+{
+	sf_tree_set_group(sub->tree, *(uint64_t *)user);
+}
+
+static void cancel_group_dfs(sf_fs *sub, void *user)
+{
+	sf_tree_cancel_group(sub->tree, *(uint64_t *)user);
 }
 
 void sf_fs_set_group(sf_fs *fs, uint64_t group)
 {
-	fs_each(fs, set_group_one, &group);
-}
-
-static void cancel_group_one(sf_fs *fs, void *user)
-{
-	sf_tree_cancel_group(fs->tree, *(uint64_t *)user);
+	fs_dfs_each(fs, set_group_dfs, &group);
+	if (fs->root)
+		fs_root_each(fs, set_group_of, &group);
+	sf_tree_set_group(fs->tree, group);
 }
 
 void sf_fs_cancel_group(sf_fs *fs, uint64_t group)
 {
-	fs_each(fs, cancel_group_one, &group);
+	fs_dfs_each(fs, cancel_group_dfs, &group);
+	if (fs->root)
+		fs_root_each(fs, cancel_group_of, &group);
+	sf_tree_cancel_group(fs->tree, group);
 }
 
 static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
@@ -819,16 +914,18 @@ static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t l
 sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data,
                           size_t len, sf_fs_count_fn cb, void *user)
 {
-	fs = FS_OF(fs, h);
+	if (fs_route_handle(&fs, h)) {
+		later_count(fs, cb, user, EBADF);
+		return 0;
+	}
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(len, fs->max_write);
 	size_t blen;
-	struct sf_req_spec s = {.command = SMB2_WRITE, .done = write_done, .user = r};
+	struct sf_req_spec s = {
+	        .command = SMB2_WRITE, .flags = SF_REQ_TAKE_BODY, .done = write_done, .user = r};
 	s.body = smb2_write_req_encode(h->fid, off, data, r->len, &blen);
 	s.body_len = blen;
-	sf_req_handle q = sf_tree_submit(fs->tree, &s, 1);
-	g_free((void *)s.body);
-	return q;
+	return sf_tree_submit(fs->tree, &s, 1);
 }
 
 /* ---- directories -------------------------------------------------------- */
@@ -885,7 +982,7 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 		                 : sf_name_from_smb(e.name, e.name_len, rd->fs->cfg.mapposix);
 		if (!name)
 			continue;
-		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
+		struct sf_fs_dirent *d = g_new0(struct sf_fs_dirent, 1);
 		d->name = name;
 		to_stat(rd->fs, &e.t, e.file_id, 1, &d->st);
 		/* With the reparse attribute, EaSize holds the reparse tag
@@ -969,7 +1066,9 @@ static void rd_first(struct call *c)
 
 void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user)
 {
-	FS_ROUTE(sf_fs_readdir, fs, path, cb, user);
+	if (fs->root && fs_root_readdir(fs, path, cb, user))
+		return;
+	FS_ROUTE(fs, path, FS_USE, later_dir, cb, user);
 	if (fs_dfs_enabled(fs)) {
 		user = again_new(fs, path, AGAIN_DIR, cb, user);
 		cb = again_dir_cb;
@@ -1012,7 +1111,7 @@ static void mkdir_done(struct call *c)
 
 void sf_fs_mkdir(sf_fs *fs, const char *path, mode_t mode, sf_fs_stat_fn cb, void *user)
 {
-	FS_ROUTE(sf_fs_mkdir, fs, path, mode, cb, user);
+	FS_ROUTE(fs, path, FS_CREATE, later_stat, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_CREATE,
@@ -1088,7 +1187,7 @@ static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
 
 void sf_fs_unlink(sf_fs *fs, const char *path, bool dir, sf_fs_err_fn cb, void *user)
 {
-	FS_ROUTE(sf_fs_unlink, fs, path, dir, cb, user);
+	FS_ROUTE(fs, path, FS_REMOVE, later_err, cb, user);
 	struct unlink_op *u = g_new(struct unlink_op, 1);
 	u->path = g_strdup(path);
 	u->dir = dir;
@@ -1107,7 +1206,7 @@ static void fstat_done(struct call *c)
 
 void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user)
 {
-	fs = FS_OF(fs, h);
+	FS_ROUTE_H(fs, h, later_stat, cb, user);
 	struct sf_req_spec s;
 	query_all_spec(&s, h->fid);
 	call_run(call_new(fs, fstat_done, cb, user), &s, 1);
@@ -1164,7 +1263,7 @@ static void rename_done(struct call *c)
 void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
                   void *user)
 {
-	FS_ROUTE2(sf_fs_rename, later_err, fs, from, to, cb, user, replace);
+	FS_ROUTE2(fs, from, to, later_err, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	size_t nlen, ilen, flen;
@@ -1217,10 +1316,11 @@ static uint64_t ft_of(struct timespec ts)
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user)
 {
-	if (path)
-		FS_ROUTE(sf_fs_setattr, fs, path, h, to_set, st, cb, user);
-	else
-		fs = FS_OF(fs, h);
+	if (path) {
+		FS_ROUTE(fs, path, FS_USE, later_stat, cb, user);
+	} else {
+		FS_ROUTE_H(fs, h, later_stat, cb, user);
+	}
 	struct sf_req_spec s[MAX_PARTS];
 	int n = 0, err = 0;
 	uint32_t access = FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
@@ -1287,16 +1387,14 @@ static void statfs_done(struct call *c)
 	cb(c->user, 0, &sv);
 }
 
-void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user)
+void sf_fs_statfs(sf_fs *fs, const char *path, sf_fs_statvfs_fn cb, void *user)
 {
-	{
-		char *rest;
-		sf_fs *to = fs_route(fs, "", &rest);
-		if (to) {
-			g_free(rest);
-			sf_fs_statfs(to, cb, user);
+	if (fs->root) {
+		if (!path || !*path) {
+			fs_root_statfs(fs, cb, user);
 			return;
 		}
+		FS_ROUTE(fs, path, FS_USE, later_statvfs, cb, user);
 	}
 	struct sf_req_spec s[3];
 	int err = 0;
