@@ -291,6 +291,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
 	m->ctx.serverino = cfg->serverino;
 	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
+	m->ctx.writeback_cache = cfg->cache == SF_CACHE_LOOSE;
 	m->ctx.ro = cfg->ro;
 	m->ctx.mfsymlinks = cfg->mfsymlinks;
 	m->ctx.brl = !cfg->nobrl;

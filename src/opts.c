@@ -320,10 +320,12 @@ static bool opt_cache(struct sf_config *c, const char *k, const char *v, GError 
 		c->cache = SF_CACHE_STRICT;
 	else if (!strcmp(v, "none"))
 		c->cache = SF_CACHE_NONE;
-	else if (!strcmp(v, "loose") || !strcmp(v, "ro") || !strcmp(v, "singleclient"))
-		return BAD("cache=%s is not supported by smbfuse (strict or none)", v);
+	else if (!strcmp(v, "loose"))
+		c->cache = SF_CACHE_LOOSE;
+	else if (!strcmp(v, "ro") || !strcmp(v, "singleclient"))
+		return BAD("cache=%s is not supported by smbfuse (strict, loose or none)", v);
 	else
-		return BAD("cache= takes strict or none");
+		return BAD("cache= takes strict, loose or none");
 	return true;
 }
 

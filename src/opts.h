@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum sf_cache_mode { SF_CACHE_STRICT, SF_CACHE_NONE };
+enum sf_cache_mode { SF_CACHE_STRICT, SF_CACHE_NONE, SF_CACHE_LOOSE };
 
 struct sf_config {
 	char *unc; /* as given */

@@ -123,10 +123,11 @@ void sf_stats_emit(const struct sf_client *cl, const struct sf_fuse *f, sf_stats
 	                "smbfuse: cache: lease_breaks=%" PRIu64 " writes_behind=%" PRIu64
 	                " writes_waited=%" PRIu64 " write_errors_deferred=%" PRIu64
 	                " negative_lookups_local=%" PRIu64 " opens_kept_cache=%" PRIu64
-	                " cache_dropped_by_break=%" PRIu64 " setattr_local=%" PRIu64,
+	                " cache_dropped_by_break=%" PRIu64 " setattr_local=%" PRIu64
+	                " lookups_from_listing=%" PRIu64,
 	                rs ? rs->lease_breaks : 0, f->stats.writes_behind, f->stats.writes_waited,
 	                f->stats.write_errors_deferred, f->stats.negative_hits, f->stats.cache_kept,
-	                f->stats.cache_dropped, f->stats.setattr_local);
+	                f->stats.cache_dropped, f->stats.setattr_local, f->stats.listing_hits);
 	emit(s, line, user);
 out:
 	g_string_free(s, TRUE);

@@ -49,8 +49,23 @@ const struct stat *sf_ac_get(struct sf_fuse *f, uint64_t ino)
 
 void sf_ac_drop(struct sf_fuse *f, uint64_t ino)
 {
-	if (f->acache && ino)
+	if (!ino)
+		return;
+	if (f->acache)
 		g_hash_table_remove(f->acache, &ino);
+	/* When: a listing older than the change is not believed (dircache.c). */
+	if (!f->achanged)
+		f->achanged = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	if (g_hash_table_size(f->achanged) > 200000)
+		g_hash_table_remove_all(f->achanged); /* older than any listing kept */
+	gint64 now = g_get_monotonic_time();
+	g_hash_table_replace(f->achanged, g_memdup2(&ino, sizeof ino), g_memdup2(&now, sizeof now));
+}
+
+gint64 sf_ac_changed_at(struct sf_fuse *f, uint64_t ino)
+{
+	gint64 *t = f->achanged ? g_hash_table_lookup(f->achanged, &ino) : NULL;
+	return t ? *t : 0;
 }
 
 void sf_ac_free(struct sf_fuse *f)
@@ -58,4 +73,7 @@ void sf_ac_free(struct sf_fuse *f)
 	if (f->acache)
 		g_hash_table_destroy(f->acache);
 	f->acache = NULL;
+	if (f->achanged)
+		g_hash_table_destroy(f->achanged);
+	f->achanged = NULL;
 }

@@ -11,7 +11,13 @@
  * rename, unlink). A listing is taken as the set only when no change of
  * any directory happened while it was under way (it might miss a name
  * made meanwhile). Names compare case-folded, since SMB servers mostly
- * ignore case: a name absent in any case is absent. */
+ * ignore case: a name absent in any case is absent.
+ *
+ * A listing also leaves each name's attributes, as the server gave them,
+ * for the same time: a LOOKUP that comes when the kernel's entry expired
+ * (`stat` of every file after an `ls -l` of thousands) is answered from
+ * them, and a directory whose listing expired is listed again rather than
+ * asked name by name. A name this mount changes loses its attributes. */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
 #include "fuse/ops_int.h"
@@ -22,13 +28,15 @@
 #define DC_MAX_NAMES 100000
 /* A set that expired is listed again, instead of asking for one name, when
  * it is this small: one listing then answers the next second's lookups. */
-#define DC_RELIST_MAX 4096
+#define DC_RELIST_MAX 65536
 
 struct dlist {
 	GHashTable *names; /* case-folded name -> how many names fold to it
 	                    * (at least: a count too high only costs a
 	                    * lookup, one too low would hide a file) */
 	gint64 until;      /* monotonic time (us) it may be trusted until */
+	GHashTable *attrs; /* exact name -> struct stat from the listing */
+	gint64 listed_at;  /* when that listing was asked for */
 	bool expired;      /* past until: names freed, only relist kept */
 	bool relist;       /* it was small: list it again when asked */
 };
@@ -37,6 +45,8 @@ static void dlist_free(gpointer p)
 {
 	struct dlist *d = p;
 	g_hash_table_destroy(d->names);
+	if (d->attrs)
+		g_hash_table_destroy(d->attrs);
 	g_free(d);
 }
 
@@ -56,6 +66,7 @@ static struct dlist *get_or_stale(struct sf_fuse *f, uint64_t dir, bool *stale)
 		d->expired = true;
 		d->relist = g_hash_table_size(d->names) <= DC_RELIST_MAX;
 		g_hash_table_remove_all(d->names);
+		g_clear_pointer(&d->attrs, g_hash_table_destroy);
 	}
 	*stale = d->relist;
 	return NULL;
@@ -110,14 +121,20 @@ uint64_t sf_dcache_listing_begins(struct sf_fuse *f)
 	return f->dcache_changes;
 }
 
-void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, GPtrArray *entries)
+void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 start,
+                      GPtrArray *entries)
 {
 	if (token != f->dcache_changes || entries->len > DC_MAX_NAMES)
 		return;
 	struct dlist *d = install(f, dir);
+	if (d) {
+		d->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		d->listed_at = start;
+	}
 	for (guint i = 0; d && i < entries->len; i++) {
 		struct sf_fs_dirent *e = entries->pdata[i];
 		count(d, e->name, +1);
+		g_hash_table_replace(d->attrs, g_strdup(e->name), g_memdup2(&e->st, sizeof e->st));
 	}
 }
 
@@ -127,6 +144,8 @@ void sf_dcache_added(struct sf_fuse *f, uint64_t dir, const char *name)
 	struct dlist *d = get(f, dir);
 	if (d)
 		count(d, name, +1);
+	if (d && d->attrs)
+		g_hash_table_remove(d->attrs, name);
 }
 
 void sf_dcache_removed(struct sf_fuse *f, uint64_t dir, const char *name)
@@ -135,6 +154,8 @@ void sf_dcache_removed(struct sf_fuse *f, uint64_t dir, const char *name)
 	struct dlist *d = get(f, dir);
 	if (d)
 		count(d, name, -1);
+	if (d && d->attrs)
+		g_hash_table_remove(d->attrs, name);
 }
 
 void sf_dcache_forget(struct sf_fuse *f, uint64_t dir)
@@ -159,6 +180,18 @@ enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const ch
 		f->stats.negative_hits++;
 	}
 	return absent ? SF_DC_ABSENT : SF_DC_UNKNOWN;
+}
+
+const struct stat *sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, double *ttl,
+                                  gint64 *listed_at)
+{
+	struct dlist *d = get(f, dir);
+	const struct stat *st = d && d->attrs ? g_hash_table_lookup(d->attrs, name) : NULL;
+	if (st) {
+		*ttl = (double)(d->until - g_get_monotonic_time()) / G_USEC_PER_SEC;
+		*listed_at = d->listed_at;
+	}
+	return st;
 }
 
 void sf_dcache_free(struct sf_fuse *f)

@@ -36,6 +36,30 @@ static void lookup_redo(struct redo *r)
 	sf_lookup(r->req, r->ino2, r->name);
 }
 
+/* A LOOKUP answered from the directory's listing, when it can be: not a
+ * link (its attributes need its target), nor a file with several names
+ * (a listing has no link count). */
+static bool lookup_from_listing(struct op *o)
+{
+	double ttl;
+	gint64 listed_at;
+	const struct stat *st = sf_dcache_attr(o->f, o->parent, o->name, &ttl, &listed_at);
+	if (!st || ttl <= 0 || S_ISLNK(st->st_mode) || (o->f->mfsymlinks && S_ISREG(st->st_mode)))
+		return false;
+	uint64_t known = sf_itable_find(o->f->inodes, o->parent, o->name);
+	if (known && !S_ISDIR(st->st_mode) && sf_itable_names(o->f->inodes, known) > 1)
+		return false;
+	/* changed here since it was listed: the listing is out of date */
+	if (known && sf_ac_changed_at(o->f, known) >= listed_at)
+		return false;
+	o->f->stats.listing_hits++;
+	struct stat s = *st;
+	o->listed = true;
+	reply_entry(o, &s);
+	op_free(o);
+	return true;
+}
+
 static void relisted(void *user, int err, GPtrArray *entries)
 {
 	struct op *o = user;
@@ -43,7 +67,7 @@ static void relisted(void *user, int err, GPtrArray *entries)
 	g_debug("relisted for %s: %s, %u entries", o->path, g_strerror(err),
 	        err ? 0 : entries->len);
 	if (!err) {
-		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, entries);
+		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, (gint64)o->size, entries);
 		g_ptr_array_unref(entries);
 		if (sf_dcache_absent(o->f, o->parent, o->name, &ttl) == SF_DC_ABSENT) {
 			struct fuse_entry_param e = {0};
@@ -52,6 +76,8 @@ static void relisted(void *user, int err, GPtrArray *entries)
 			op_free(o);
 			return;
 		}
+		if (lookup_from_listing(o))
+			return;
 	}
 	sf_fs_stat(o->f->fs, o->path, entry_done, o);
 }
@@ -81,9 +107,12 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	o->lookup = true;
 	if (a == SF_DC_STALE) { /* list the directory again, then answer */
 		o->off = (off_t)sf_dcache_listing_begins(f);
+		o->size = (size_t)g_get_monotonic_time();
 		sf_fs_readdir(f->fs, sf_itable_path(f->inodes, parent), relisted, o);
 		return;
 	}
+	if (lookup_from_listing(o))
+		return;
 	sf_fs_stat(o->f->fs, o->path, entry_done, o);
 }
 
@@ -309,6 +338,7 @@ struct rd_op {
 	off_t off;
 	bool plus;
 	uint64_t token; /* sf_dcache_listing_begins */
+	gint64 started; /* when */
 };
 
 /* A listing gives no link count (1 here): for a file known by several
@@ -367,12 +397,9 @@ static void reply_dir(struct rd_op *r)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
 			if (ep.ino) {
 				fix_ino(f, &ep.attr, ep.ino);
-				sf_ac_put(f, ep.ino, &ep.attr, linked_attr_timeout(f, &st, ep.ino));
-				/* A listing gives no link count (1 here): for a file
-				 * known by several names, the kernel asks again. */
-				bool linked = !S_ISDIR(st.st_mode) &&
-				              sf_itable_names(f->inodes, ep.ino) > 1;
-				ep.attr_timeout = linked ? 0 : f->attr_timeout;
+				/* Not kept in the attribute cache: the listing's own
+				 * copy answers lookups (dircache.c). */
+				ep.attr_timeout = linked_attr_timeout(f, &st, ep.ino);
 				ep.entry_timeout = f->entry_timeout;
 			}
 			n = fuse_add_direntry_plus(r->req, buf + used, r->size - used, name, &ep,
@@ -432,7 +459,7 @@ static void list_done(void *user, int err, GPtrArray *entries)
 		fuse_reply_err(r->req, err);
 	} else {
 		set_dots(ctx_of(r->req), r->d, entries);
-		sf_dcache_listed(ctx_of(r->req), r->ino, r->token, entries);
+		sf_dcache_listed(ctx_of(r->req), r->ino, r->token, r->started, entries);
 		r->d->entries = entries;
 		reply_dir(r);
 	}
@@ -465,6 +492,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	r->token = sf_dcache_listing_begins(ctx_of(req));
+	r->started = g_get_monotonic_time();
 	sf_fs_readdir(ctx_of(req)->fs, p, list_done, r);
 }
 
@@ -605,9 +633,29 @@ static void set_cache_flags(struct sf_fuse *f, struct fuse_file_info *fi)
 	fi->keep_cache = 0;
 }
 
+/* With the writeback cache the kernel reads around a partial page it
+ * writes, also through a descriptor opened for writing only: such files
+ * are opened for reading too (and for writing only when that is refused). */
+static int open_flags(struct sf_fuse *f, int flags)
+{
+	if (f->writeback_cache && (flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
+}
+
 static void open_done(void *user, int err, struct sf_fs_handle *h, const struct stat *st)
 {
 	struct op *o = user;
+	if (err == EACCES && o->f->writeback_cache && (o->fi.flags & O_ACCMODE) == O_WRONLY &&
+	    !o->retried) {
+		o->retried = true; /* write-only it is: the kernel reads nothing then */
+		if (o->has_fi)
+			sf_fs_open(o->f->fs, o->path, o->fi.flags | O_CREAT, o->mode, open_done, o);
+		else
+			sf_fs_open(o->f->fs, o->path, o->fi.flags & (O_ACCMODE | O_TRUNC), 0,
+			           open_done, o);
+		return;
+	}
 	if (err) {
 		fuse_reply_err(o->req, err);
 		op_free(o);
@@ -642,7 +690,7 @@ static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct op *o = op_new(req, g_strdup(p));
 	o->fi = *fi;
 	o->ino = ino;
-	sf_fs_open(f->fs, p, fi->flags & (O_ACCMODE | O_TRUNC), 0, open_done, o);
+	sf_fs_open(f->fs, p, open_flags(f, fi->flags) & (O_ACCMODE | O_TRUNC), 0, open_done, o);
 }
 
 static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -652,8 +700,9 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	if (!o)
 		return;
 	o->fi = *fi;
+	o->mode = mode;
 	o->has_fi = true;
-	sf_fs_open(o->f->fs, o->path, fi->flags | O_CREAT, mode, open_done, o);
+	sf_fs_open(o->f->fs, o->path, open_flags(o->f, fi->flags) | O_CREAT, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)
@@ -941,6 +990,14 @@ static void sf_init(void *userdata, struct fuse_conn_info *conn)
 	 * (pagecache.c keeps them across opens only under a lease). */
 	if (!f->direct_io && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA))
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	/* cache=loose: writes land in the page cache and go out in large
+	 * batches when the kernel writes back (or at close and fsync). */
+	if (f->writeback_cache) {
+		if (conn->capable & FUSE_CAP_WRITEBACK_CACHE)
+			conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		else
+			f->writeback_cache = false;
+	}
 	/* Byte-range locks go to the server unless nobrl; then the kernel
 	 * keeps them local to this client. */
 	if (f->brl)

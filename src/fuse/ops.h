@@ -22,6 +22,7 @@ struct sf_fuse_stats {
 	uint64_t cache_kept;            /* opens that kept the cached pages */
 	uint64_t cache_dropped;         /* lease breaks that dropped them */
 	uint64_t setattr_local;         /* SETATTRs that changed nothing storable */
+	uint64_t listing_hits;          /* LOOKUPs answered from a listing */
 };
 
 struct sf_fuse {
@@ -29,7 +30,8 @@ struct sf_fuse {
 	struct sf_itable *inodes;
 	double attr_timeout, entry_timeout;
 	bool serverino;
-	bool direct_io; /* cache=none */
+	bool direct_io;       /* cache=none */
+	bool writeback_cache; /* cache=loose: the kernel keeps dirty pages */
 	bool ro;
 	bool mfsymlinks; /* symlinks as Minshall+French files */
 	bool brl;        /* byte-range locks go to the server (not nobrl) */
@@ -46,6 +48,7 @@ struct sf_fuse {
 	GHashTable *dcache;      /* dir node id -> its names (dircache.c) */
 	struct fuse_session *se; /* for notifications (pagecache.c) */
 	GHashTable *acache;      /* node id -> attributes (attrcache.c) */
+	GHashTable *achanged;    /* node id -> when this mount last changed it */
 	GHashTable *pcache;      /* node id -> what its cached pages are of */
 	GThreadPool *inval_pool; /* where the kernel is told to drop pages */
 	uint64_t dcache_changes; /* changes of any directory by this mount */

@@ -80,7 +80,8 @@ void reply_entry(struct op *o, const struct stat *st)
 		sf_dcache_new_dir(o->f, e.ino);
 	e.attr = *st;
 	fix_ino(o->f, &e.attr, e.ino);
-	sf_ac_put(o->f, e.ino, &e.attr, o->f->attr_timeout);
+	if (!o->listed)
+		sf_ac_put(o->f, e.ino, &e.attr, o->f->attr_timeout);
 	e.attr_timeout = o->f->attr_timeout;
 	e.entry_timeout = o->f->entry_timeout;
 	if (o->has_fi) {

@@ -20,6 +20,9 @@ struct op {
 	uint64_t ino; /* the node an open is for */
 	bool lookup;  /* a LOOKUP (not a new name: create, mkdir, link...) */
 	bool new_dir; /* mkdir: the new directory is known empty */
+	bool retried; /* open: asked again with fewer rights */
+	bool listed;  /* lookup answered from a listing (which keeps the attributes) */
+	mode_t mode;  /* create */
 	/* split I/O */
 	struct sf_fs_handle *h;
 	uint64_t off;
@@ -117,7 +120,9 @@ void sf_dcache_new_dir(struct sf_fuse *f, uint64_t dir);
 /* A listing starts; pass what this returns to sf_dcache_listed. */
 uint64_t sf_dcache_listing_begins(struct sf_fuse *f);
 /* entries: struct sf_fs_dirent, the whole directory. */
-void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, GPtrArray *entries);
+/* start: when the listing was asked for (monotonic us). */
+void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 start,
+                      GPtrArray *entries);
 /* This mount made or removed a name. */
 void sf_dcache_added(struct sf_fuse *f, uint64_t dir, const char *name);
 void sf_dcache_removed(struct sf_fuse *f, uint64_t dir, const char *name);
@@ -128,13 +133,20 @@ void sf_dcache_forget(struct sf_fuse *f, uint64_t dir);
 enum sf_dcache_answer { SF_DC_UNKNOWN, SF_DC_ABSENT, SF_DC_STALE };
 enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const char *name,
                                        double *ttl);
+/* The attributes a listing of dir gave name, while trusted (ttl: for how
+ * long more), or NULL. */
+const struct stat *sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, double *ttl,
+                                  gint64 *listed_at);
 void sf_dcache_free(struct sf_fuse *f);
 
 /* attrcache.c: attributes given to the kernel, while trusted (see
  * there). put: timeout in seconds (0 keeps nothing). */
 void sf_ac_put(struct sf_fuse *f, uint64_t ino, const struct stat *st, double timeout);
 const struct stat *sf_ac_get(struct sf_fuse *f, uint64_t ino);
+/* This mount changed ino (its attributes are not known any more). */
 void sf_ac_drop(struct sf_fuse *f, uint64_t ino);
+/* When it last did (monotonic us; 0: not lately). */
+gint64 sf_ac_changed_at(struct sf_fuse *f, uint64_t ino);
 void sf_ac_free(struct sf_fuse *f);
 
 /* pagecache.c: an open of ino got h with attributes st: sets

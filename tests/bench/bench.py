@@ -46,6 +46,7 @@ from smbserver import SmbServer, is_mounted_path  # noqa: E402
 
 PORT = None  # the port clients use: smbd's, or the delaying proxy's
 SEAL = False
+UNTAR_TOP = "include"
 
 
 def sh(*args, **kw):
@@ -340,33 +341,33 @@ def run_smbclient(srv, base, src, n, tarball, size_mib):
     r[f"delete {n} s"] = timed(lambda: cli("cd many; del f*; cd ..; rmdir many"))
     r["untar s"] = timed(lambda: sh("smbclient", "//127.0.0.1/share", "-p", str(PORT), "-A",
                                     auth, *(["-e"] if SEAL else []), "-Tx", tarball))
-    cli("deltree include; del big.bin")
+    cli(f"deltree {UNTAR_TOP}; del big.bin")
     return r
 
 
-def make_tarball(base):
-    """/usr/include as a tar of its directories and regular files (SMB
+def make_tarball(base, top="/usr/include"):
+    """top (/usr/include) as a tar of its directories and regular files (SMB
     without extensions stores no symlinks), without the names that differ
     only in case from another (xt_connmark.h and xt_CONNMARK.h are one
     name on a Windows-like share)."""
     seen, names = set(), []
-    for top, dirs, files in os.walk("/usr/include"):
+    parent = os.path.dirname(top.rstrip("/"))
+    for here, dirs, files in os.walk(top):
         dirs.sort()
         for n in sorted(dirs) + sorted(files):
-            full = os.path.join(top, n)
+            full = os.path.join(here, n)
             if os.path.islink(full) or not (os.path.isdir(full) or os.path.isfile(full)):
                 continue
-            rel = os.path.relpath(full, "/usr")
+            rel = os.path.relpath(full, parent)
             if rel.casefold() in seen:
                 continue
             seen.add(rel.casefold())
             names.append(rel)
-    dirs[:] = []
     listing = os.path.join(base, "include.list")
     with open(listing, "w") as f:
-        f.write("include\n" + "".join(n + "\n" for n in names))
+        f.write(os.path.basename(top.rstrip("/")) + "\n" + "".join(n + "\n" for n in names))
     tarball = os.path.join(base, "include.tar")
-    sh("tar", "-cf", tarball, "-C", "/usr", "--no-recursion", "-T", listing)
+    sh("tar", "-cf", tarball, "-C", parent, "--no-recursion", "-T", listing)
     return tarball
 
 
@@ -413,6 +414,8 @@ def main():
     ap.add_argument("--clients", default="smbfuse,smbclient,rclone,smbnetfs",
                     help="comma-separated subset to run")
     ap.add_argument("--opts", default="", help="more smbfuse -o options")
+    ap.add_argument("--untar", default="/usr/include",
+                    help="the tree to untar (a smaller one for slow links)")
     ap.add_argument("--disk", action="store_true",
                     help="keep the share on disk (default: on a tmpfs, when root)")
     a = ap.parse_args()
@@ -424,7 +427,9 @@ def main():
     with open(src, "wb") as f:
         for _ in range(a.size_mib):
             f.write(os.urandom(1 << 20))
-    tarball = make_tarball(base)
+    tarball = make_tarball(base, a.untar)
+    global UNTAR_TOP
+    UNTAR_TOP = os.path.basename(a.untar.rstrip("/"))
     results = {}
     with SmbServer(name="bench") as srv:
         share = srv.share_path()
@@ -462,7 +467,7 @@ def main():
         sys.exit("smbfuse did not run")
     peers = [p for p in ("smbclient", "rclone mount", "smbnetfs") if results.get(p)]
     where = f"through a proxy adding {a.rtt_ms / 2:g} ms each way" if a.rtt_ms else "loopback"
-    print(f"\n{a.size_mib} MiB sequential, {a.files} files of 4 KiB, untar of /usr/include, "
+    print(f"\n{a.size_mib} MiB sequential, {a.files} files of 4 KiB, untar of {a.untar}, "
           f"{where}{', sealed' if SEAL else ''}; median of {a.runs}\n{machine}\n")
     print("| workload | smbfuse | " + " | ".join(f"{p} | ratio" for p in peers) + " |")
     print("|---|---|" + "---|---|" * len(peers))

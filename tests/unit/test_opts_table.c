@@ -281,7 +281,11 @@ static void test_allow_other(void)
 	g_assert_false(c->hard);
 	g_assert_cmpuint(c->echo_interval_s, ==, 60);
 	sf_config_free(c);
-	refused("cache=loose", "cache=loose is not supported");
+	refused("cache=singleclient", "cache=singleclient is not supported");
+	c = parse("cache=loose", &err);
+	g_assert_nonnull(c);
+	g_assert_cmpint(c->cache, ==, SF_CACHE_LOOSE);
+	sf_config_free(c);
 	refused("sec=krb5", "Kerberos");
 	refused("iocharset=iso8859-1", "iocharset=iso8859-1");
 	refused("password=x", "'password'");
