@@ -10,6 +10,7 @@
 
 #include "mountctl.h"
 
+#include "dfs/domain.h"
 #include "fs/shares.h"
 #include "fuse/ops.h"
 #include "stats.h"
@@ -220,10 +221,30 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 		       "posix: the SMB 3.1.1 POSIX extensions need vers=3.1.1 (or no vers=)");
 		return SF_EXIT_USAGE;
 	}
+	sf_dfs *dfs = NULL;
+	char *prefix = g_strdup(cfg->prefix);
+	uint32_t st;
 	/* The credentials stay (in secure memory, out of core dumps) for
 	 * re-authentication after a reconnect; they are wiped at unmount. */
-	uint32_t st = sf_client_open(&co, NULL, &m->client, &why);
+	if (cfg->dc && cfg->share && !cfg->nodfs && !sf_dfs_host_resolves(cfg->host)) {
+		/* //domain/namespace with no address for the domain: ask the
+		 * domain controller given (MS-DFSC 3.1.4.1). */
+		char *tpath = NULL;
+		st = sf_dfs_open_domain(&co, cfg->dc, NULL, &m->client, &dfs, &tpath, &why);
+		if (!st && tpath && *tpath) {
+			char *p = tpath;
+			for (char *q = p; *q; q++)
+				*q = *q == '\\' ? '/' : *q;
+			char *full = prefix ? g_strconcat(p, "/", prefix, NULL) : g_strdup(p);
+			g_free(prefix);
+			prefix = full;
+		}
+		g_free(tpath);
+	} else {
+		st = sf_client_open(&co, NULL, &m->client, &why);
+	}
 	if (st) {
+		g_free(prefix);
 		report(m, sf_exit_for_status(st), why);
 		g_free(why);
 		return sf_exit_for_status(st);
@@ -250,11 +271,21 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .mapposix = cfg->mapposix,
 	        .readonly = cfg->ro,
 	        .nolease = cfg->nolease,
-	        .prefix = cfg->prefix,
+	        .prefix = prefix,
 	};
+	/* DFS links are followed through the mount's pool, with its port
+	 * and credentials, unless nodfs (not below the shares of a server
+	 * root). */
 	if (cfg->share) {
+		fc.dfs = cfg->nodfs ? NULL : dfs ? dfs : sf_dfs_new(m->client->pool, cfg->dc);
 		m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+		if (fc.dfs)
+			sf_dfs_unref(fc.dfs);
+		g_free(prefix);
+		prefix = NULL;
 	} else {
+		g_free(prefix);
+		prefix = NULL;
 		GPtrArray *shares = NULL;
 		int rc = list_shares(m, cfg, &shares);
 		if (rc)
@@ -388,6 +419,7 @@ static void teardown(struct mount_state *m)
 		sf_stats_emit(m->client, &m->ctx, print_line, NULL);
 	if (m->ctx.fs) {
 		sf_fs_close_all(m->ctx.fs);
+		sf_fs_stop(m->ctx.fs); /* no DFS failover while the pool goes */
 		/* The shares of a server root have trees of their own, which
 		 * sf_client_close does not wait for: their CLOSEs are answered
 		 * before the LOGOFF (bounded, a lost server must not hold us). */

@@ -45,6 +45,7 @@ void sf_config_free(struct sf_config *c)
 	g_free(c->mountpoint);
 	g_free(c->prefix);
 	g_free(c->debug_list);
+	g_free(c->dc);
 	g_string_free(c->mount_flags, TRUE);
 	g_free(c);
 }
@@ -198,6 +199,17 @@ static bool opt_user(struct sf_config *c, const char *k, const char *v, GError *
 static bool opt_domain(struct sf_config *c, const char *k, const char *v, GError **err)
 {
 	sf_creds_set(&c->creds->domain, v);
+	return true;
+}
+
+/* A DC to ask for domain referrals (MS-DFSC 3.1.4.1) when //domain/...
+ * names no server that answers. */
+static bool opt_dc(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	if (!v || !*v || strpbrk(v, "/\\ "))
+		return BAD("domain_controller= needs a host name");
+	g_free(c->dc);
+	c->dc = g_strdup(v);
 	return true;
 }
 
@@ -394,6 +406,8 @@ static bool opt_bool(struct sf_config *c, const char *k, const char *v, GError *
 		c->posix = SF_POSIX_ON;
 	else if (!strcmp(k, "noposix") || !strcmp(k, "nounix"))
 		c->posix = SF_POSIX_OFF;
+	else if (!strcmp(k, "nodfs"))
+		c->nodfs = true;
 	else
 		g_assert_not_reached();
 	return true;
@@ -507,7 +521,8 @@ static const struct sf_opt table[] = {
         IMPL("unix", SF_ARG_NONE, opt_bool, NULL, NULL),
         IMPL("linux", SF_ARG_NONE, opt_bool, NULL, NULL),
         IMPL("posix", SF_ARG_NONE, opt_bool, NULL, NULL),
-        NOOP("nodfs", SF_ARG_NONE, "DFS referrals are never followed"),
+        IMPL("nodfs", SF_ARG_NONE, opt_bool, NULL, NULL),
+        IMPL("domain_controller", SF_ARG_VALUE, opt_dc, "dc1.example.com", NULL),
         REFUSE("rdma", "TCP only"),
         REFUSE("multichannel", "one channel per session"),
         REFUSE("max_channels", "one channel per session"),

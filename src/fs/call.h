@@ -5,6 +5,7 @@
 #define SF_FS_CALL_H
 
 #include "fs/fs.h"
+#include "dfs/dfs.h"
 #include "net/conn.h"
 #include "proto/create.h"
 #include "proto/fscc.h"
@@ -25,7 +26,40 @@ struct sf_fs {
 	gid_t caller_gid;
 	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
 	void *break_user;
+	/* DFS (dfsroute.c): NULL when off (nodfs). The mount's fs is the
+	 * top; each DFS link met below it gets a sub fs for its target. */
+	sf_dfs *dfs;
+	sf_fs *top;
+	unsigned depth;     /* referral hops from the top */
+	char *unc;          /* "server\\share" of the tree */
+	GPtrArray *routes;  /* links below this fs (struct route) */
+	GPtrArray *retired; /* sub fs replaced by failover, kept for their handles */
+	int holds;          /* top: resolutions in flight */
+	bool closing;       /* top: unmounting, no more DFS work */
+	bool freed;         /* top: sf_fs_free called; freed once nothing holds it */
+	unsigned failovers; /* top: DFS target switches */
 };
+
+/* fs.c: a fs for a tree, without DFS. */
+sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg);
+
+/* ---- dfsroute.c -------------------------------------------------------- */
+
+/* After the server-root routing: when path lies below a DFS link known to
+ * *fs, *fs becomes the link target's fs and *path the rest (a pointer
+ * into path). 0, or ELOOP when links nest deeper than the hop bound. */
+int fs_dfs_route(sf_fs **fs, const char **path);
+bool fs_dfs_enabled(const sf_fs *fs);
+typedef void (*fs_resolved_fn)(void *user, int err);
+/* path met STATUS_PATH_NOT_COVERED: resolve the link and add a route
+ * (done(0)), or done(errno): ELOOP, ETIMEDOUT, EHOSTUNREACH, EREMOTE. */
+void fs_dfs_resolve(sf_fs *fs, const char *path, fs_resolved_fn done, void *user);
+void fs_dfs_init(sf_fs *fs);
+void fs_dfs_conn_lost(void *user, sf_conn *c);
+void fs_hold(sf_fs *fs);
+bool fs_release(sf_fs *fs);
+/* fn on every DFS sub fs below fs (not fs itself). */
+void fs_dfs_each(sf_fs *fs, void (*fn)(sf_fs *sub, void *user), void *user);
 
 /* A mount path ("" is the mount's root) as the UTF-16 name the server
  * knows: below the mounted sub-directory, name rules applied. NULL with

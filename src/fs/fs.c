@@ -43,7 +43,7 @@ static void handle_free(gpointer p)
 	g_free(h);
 }
 
-sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
+sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg)
 {
 	sf_fs *fs = g_new0(sf_fs, 1);
 	fs->tree = sf_tree_ref(tree);
@@ -57,7 +57,26 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	fs->max_write = MIN(n->max_write, cap);
 	fs->max_transact = MIN(n->max_transact, cap);
 	fs->handles = g_hash_table_new_full(NULL, NULL, handle_free, NULL);
+	fs->cfg.dfs = NULL;
+	fs_dfs_init(fs);
 	return fs;
+}
+
+sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
+{
+	sf_fs *fs = fs_new_common(tree, cfg);
+	if (cfg->dfs) {
+		fs->dfs = sf_dfs_ref(cfg->dfs);
+		sf_pool_on_lost(sf_dfs_pool(fs->dfs), fs_dfs_conn_lost, fs);
+	}
+	return fs;
+}
+
+void sf_fs_stop(sf_fs *fs)
+{
+	if (fs->dfs && !fs->closing)
+		sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
+	fs->closing = true;
 }
 
 /* Breaks name the file id; the caller knows its handle. */
@@ -106,6 +125,18 @@ void sf_fs_free(sf_fs *fs)
 {
 	if (!fs)
 		return;
+	if (fs->top == fs) {
+		if (fs->dfs && !fs->closing)
+			sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
+		fs->closing = fs->freed = true;
+		if (fs->holds > 0)
+			return; /* the last resolution in flight frees it */
+		if (fs->dfs)
+			sf_dfs_unref(fs->dfs);
+	}
+	g_ptr_array_unref(fs->routes);
+	g_ptr_array_unref(fs->retired);
+	g_free(fs->unc);
 	fs_root_free(fs->root);
 	sf_tree_set_break_hook(fs->tree, NULL, NULL);
 	g_hash_table_destroy(fs->handles);
@@ -147,6 +178,11 @@ bool owner_ctx(const sf_fs *fs, struct smb2_create_ctx *ctx, uint8_t *buf)
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write)
 {
 	return write ? fs->max_write : fs->max_read;
+}
+
+uint32_t sf_fs_handle_max_io(const sf_fs *fs, const struct sf_fs_handle *h, bool write)
+{
+	return sf_fs_max_io(h && h->owner ? h->owner : fs, write);
 }
 
 int sf_fs_errno(uint32_t status)
@@ -293,6 +329,9 @@ bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32
 		posix_ctx(&pc[npc++], pbuf, mode);
 	if (disposition != FILE_OPEN && owner_ctx(fs, &pc[npc], obuf))
 		npc++;
+	uint8_t *cname = sf_tree_create_name(fs->tree, name, nlen, &nlen);
+	g_free(name);
+	name = cname;
 	struct smb2_create_req q = {
 	        .desired_access = access,
 	        .file_attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
@@ -307,6 +346,7 @@ bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32
 	};
 	memset(s, 0, sizeof *s);
 	s->command = SMB2_CREATE;
+	s->hdr_flags = sf_tree_create_flags(fs->tree);
 	s->body = smb2_create_req_encode(&q, &blen);
 	s->body_len = blen;
 	g_free(name);
@@ -432,11 +472,160 @@ static void stat_done(struct call *c)
 	cb(c->user, err, err ? NULL : &st);
 }
 
+/* ---- DFS: an operation that met a link runs again ---------------------- */
+
+/* The kernel looks a path up (stat) before anything else, and opens or
+ * lists what it looked up: these three resolve a DFS link when the server
+ * says STATUS_PATH_NOT_COVERED (EREMOTE here) and run again on the target.
+ * Every other operation finds the route already there. */
+enum again_kind { AGAIN_STAT, AGAIN_OPEN, AGAIN_DIR };
+
+struct again {
+	sf_fs *fs;
+	char *path;
+	enum again_kind kind;
+	int flags;
+	mode_t mode;
+	void *cb;
+	void *user;
+};
+
+static struct again *again_new(sf_fs *fs, const char *path, enum again_kind kind, void *cb,
+                               void *user)
+{
+	struct again *a = g_new0(struct again, 1);
+	a->fs = fs;
+	a->path = g_strdup(path);
+	a->kind = kind;
+	a->cb = cb;
+	a->user = user;
+	return a;
+}
+
+static void again_free(struct again *a)
+{
+	g_free(a->path);
+	g_free(a);
+}
+
+static void again_resolved(void *user, int err)
+{
+	struct again *a = user;
+	sf_fs *to = NULL;
+	const char *rest = a->path;
+	if (!err) {
+		sf_fs *t = a->fs;
+		if (fs_dfs_route(&t, &rest) == 0 && t != a->fs)
+			to = t;
+	}
+	if (!to) {
+		err = err ? err : EREMOTE;
+		switch (a->kind) {
+		case AGAIN_STAT:
+			((sf_fs_stat_fn)a->cb)(a->user, err, NULL);
+			break;
+		case AGAIN_OPEN:
+			((sf_fs_open_fn)a->cb)(a->user, err, NULL, NULL);
+			break;
+		case AGAIN_DIR:
+			((sf_fs_dir_fn)a->cb)(a->user, err, NULL);
+			break;
+		}
+	} else {
+		switch (a->kind) {
+		case AGAIN_STAT:
+			sf_fs_stat(to, rest, a->cb, a->user);
+			break;
+		case AGAIN_OPEN:
+			sf_fs_open(to, rest, a->flags, a->mode, a->cb, a->user);
+			break;
+		case AGAIN_DIR:
+			sf_fs_readdir(to, rest, a->cb, a->user);
+			break;
+		}
+	}
+	again_free(a);
+}
+
+/* EREMOTE: resolve, then run again (true: taken over). */
+static bool again_remote(struct again *a, int err)
+{
+	if (err != EREMOTE)
+		return false;
+	fs_dfs_resolve(a->fs, a->path, again_resolved, a);
+	return true;
+}
+
+/* nodfs: a DFS link is not followed, but it is still an entry of its
+ * directory. Its attributes are what the listing says of it (a directory
+ * with the reparse attribute, on Samba); entering it stays EREMOTE. */
+static void nodfs_listed(void *user, int err, GPtrArray *entries)
+{
+	struct again *a = user;
+	const char *base = strrchr(a->path, '/');
+	base = base ? base + 1 : a->path;
+	const struct stat *found = NULL;
+	for (guint i = 0; !err && entries && i < entries->len; i++) {
+		const struct sf_fs_dirent *d = g_ptr_array_index(entries, i);
+		if (!strcmp(d->name, base))
+			found = &d->st;
+	}
+	((sf_fs_stat_fn)a->cb)(a->user, found ? 0 : EREMOTE, found);
+	if (entries)
+		g_ptr_array_unref(entries);
+	again_free(a);
+}
+
+static void nodfs_stat_cb(void *user, int err, const struct stat *st)
+{
+	struct again *a = user;
+	if (err == EREMOTE && *a->path) {
+		const char *slash = strrchr(a->path, '/');
+		char *parent = slash ? g_strndup(a->path, (gsize)(slash - a->path)) : g_strdup("");
+		sf_fs_readdir(a->fs, parent, nodfs_listed, a);
+		g_free(parent);
+		return;
+	}
+	((sf_fs_stat_fn)a->cb)(a->user, err, st);
+	again_free(a);
+}
+
+static void again_stat_cb(void *user, int err, const struct stat *st)
+{
+	struct again *a = user;
+	if (again_remote(a, err))
+		return;
+	((sf_fs_stat_fn)a->cb)(a->user, err, st);
+	again_free(a);
+}
+
+static void again_open_cb(void *user, int err, struct sf_fs_handle *h, const struct stat *st)
+{
+	struct again *a = user;
+	if (again_remote(a, err))
+		return;
+	((sf_fs_open_fn)a->cb)(a->user, err, h, st);
+	again_free(a);
+}
+
+static void again_dir_cb(void *user, int err, GPtrArray *entries)
+{
+	struct again *a = user;
+	if (again_remote(a, err))
+		return;
+	((sf_fs_dir_fn)a->cb)(a->user, err, entries);
+	again_free(a);
+}
+
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 {
 	if (fs->root && fs_root_stat(fs, path, cb, user))
 		return;
 	FS_ROUTE(fs, path, FS_USE, later_stat, cb, user);
+	if (!fs->root) { /* a share's fs: DFS links resolved, or plain (nodfs) */
+		user = again_new(fs, path, AGAIN_STAT, cb, user);
+		cb = fs_dfs_enabled(fs) ? again_stat_cb : nodfs_stat_cb;
+	}
 	struct sf_req_spec s[4];
 	int err = 0;
 	/* lstat semantics: a symbolic link is reported, not followed (the
@@ -535,6 +724,13 @@ static void open_done(struct call *c)
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
 {
 	FS_ROUTE(fs, path, (flags & O_CREAT) ? FS_CREATE : FS_USE, later_open, cb, user);
+	if (fs_dfs_enabled(fs)) {
+		struct again *a = again_new(fs, path, AGAIN_OPEN, cb, user);
+		a->flags = flags;
+		a->mode = mode;
+		user = a;
+		cb = again_open_cb;
+	}
 	uint32_t access = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
 	int acc = flags & O_ACCMODE;
 	if (acc == O_RDONLY || acc == O_RDWR)
@@ -617,17 +813,21 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	        .share_access = FILE_SHARE_ALL,
 	        .disposition = disp,
 	        .options = options,
-	        .name = name,
-	        .name_len = nlen,
 	        .ctxs = ctx,
 	        .ctx_count = nctx,
 	};
+	size_t cnlen;
+	uint8_t *cname = sf_tree_create_name(fs->tree, name, nlen, &cnlen);
+	q.name = cname;
+	q.name_len = cnlen;
 	struct sf_req_spec s[2];
 	size_t blen;
 	memset(&s[0], 0, sizeof s[0]);
 	s[0].command = SMB2_CREATE;
+	s[0].hdr_flags = sf_tree_create_flags(fs->tree);
 	s[0].body = smb2_create_req_encode(&q, &blen);
 	s[0].body_len = blen;
+	g_free(cname);
 	query_all_spec(fs, &s[1], SMB2_FILEID_ANY);
 	call_run(call_new(fs, open_done, NULL, op), s, 2);
 }
@@ -685,8 +885,17 @@ static void close_all_of(sf_fs *child, void *user)
 	sf_fs_close_all(child);
 }
 
+static void close_all_dfs(sf_fs *sub, void *user)
+{
+	GList *all = g_hash_table_get_keys(sub->handles);
+	for (GList *l = all; l; l = l->next)
+		sf_fs_close(sub, l->data, NULL, NULL);
+	g_list_free(all);
+}
+
 void sf_fs_close_all(sf_fs *fs)
 {
+	fs_dfs_each(fs, close_all_dfs, NULL);
 	if (fs->root)
 		fs_root_each(fs, close_all_of, NULL);
 	GList *all = g_hash_table_get_keys(fs->handles);
@@ -757,8 +966,19 @@ static void cancel_group_of(sf_fs *child, void *user)
 	sf_fs_cancel_group(child, *(uint64_t *)user);
 }
 
+static void set_group_dfs(sf_fs *sub, void *user)
+{
+	sf_tree_set_group(sub->tree, *(uint64_t *)user);
+}
+
+static void cancel_group_dfs(sf_fs *sub, void *user)
+{
+	sf_tree_cancel_group(sub->tree, *(uint64_t *)user);
+}
+
 void sf_fs_set_group(sf_fs *fs, uint64_t group)
 {
+	fs_dfs_each(fs, set_group_dfs, &group);
 	if (fs->root)
 		fs_root_each(fs, set_group_of, &group);
 	sf_tree_set_group(fs->tree, group);
@@ -766,6 +986,7 @@ void sf_fs_set_group(sf_fs *fs, uint64_t group)
 
 void sf_fs_cancel_group(sf_fs *fs, uint64_t group)
 {
+	fs_dfs_each(fs, cancel_group_dfs, &group);
 	if (fs->root)
 		fs_root_each(fs, cancel_group_of, &group);
 	sf_tree_cancel_group(fs->tree, group);
@@ -983,6 +1204,10 @@ void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user)
 	if (fs->root && fs_root_readdir(fs, path, cb, user))
 		return;
 	FS_ROUTE(fs, path, FS_USE, later_dir, cb, user);
+	if (fs_dfs_enabled(fs)) {
+		user = again_new(fs, path, AGAIN_DIR, cb, user);
+		cb = again_dir_cb;
+	}
 	struct sf_req_spec s[2];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE,

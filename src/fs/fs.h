@@ -34,6 +34,7 @@ struct sf_fs_config {
 	bool owner_from_caller;
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 	uint64_t ino_salt;  /* XORed into file ids (a share of a server root) */
+	struct sf_dfs *dfs; /* follow DFS referrals through this (NULL: nodfs) */
 };
 
 typedef struct sf_fs sf_fs;
@@ -57,12 +58,21 @@ unsigned sf_fs_outstanding(sf_fs *fs);
 /* How many shares of a root are connected (for -d and tests). */
 unsigned sf_fs_root_connected(const sf_fs *fs);
 void sf_fs_free(sf_fs *fs);
+/* Unmount: resolve no more DFS links, stop listening to the pool (call
+ * before the pool goes). */
+void sf_fs_stop(sf_fs *fs);
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
 /* The SMB 3.1.1 POSIX extensions are in use. */
 bool sf_fs_posix(const sf_fs *fs);
 /* Who asks for the operations submitted from now on (the FUSE request's
  * uid and gid): the owner of files created under owner_from_caller. */
 void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid);
+struct sf_fs_handle;
+/* The same for the tree an open handle is on (a DFS target may allow
+ * less than the mount's server). */
+uint32_t sf_fs_handle_max_io(const sf_fs *fs, const struct sf_fs_handle *h, bool write);
+/* How many times a DFS link moved to another target (failover). */
+unsigned sf_fs_dfs_failovers(const sf_fs *fs);
 
 /* errno for an NTSTATUS (0 for success). */
 int sf_fs_errno(uint32_t status);

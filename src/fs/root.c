@@ -120,8 +120,8 @@ static struct fs_child *find(struct fs_root *r, const char *name, size_t len)
 int fs_route(sf_fs **fs, const char **path, int mode)
 {
 	struct fs_root *r = (*fs)->root;
-	if (!r)
-		return 0;
+	if (!r) /* a share: maybe below a DFS link (dfsroute.c) */
+		return fs_dfs_route(fs, path);
 	const char *p = *path;
 	if (!*p) /* the root itself: nothing to change there */
 		return mode == FS_CREATE ? EEXIST : EACCES;
@@ -143,8 +143,17 @@ int fs_route(sf_fs **fs, const char **path, int mode)
 
 int fs_route2(sf_fs **fs, const char **from, const char **to)
 {
-	if (!(*fs)->root)
-		return 0;
+	if (!(*fs)->root) {
+		sf_fs *a = *fs, *b = *fs;
+		int e = fs_dfs_route(&a, from);
+		if (!e)
+			e = fs_dfs_route(&b, to);
+		if (!e && a != b)
+			e = EXDEV; /* across DFS links: another tree, maybe another server */
+		if (!e)
+			*fs = a;
+		return e;
+	}
 	sf_fs *a = *fs, *b = *fs;
 	int e = fs_route(&a, from, FS_REMOVE);
 	if (!e)
@@ -160,12 +169,11 @@ int fs_route2(sf_fs **fs, const char **from, const char **to)
 
 int fs_route_handle(sf_fs **fs, struct sf_fs_handle *h)
 {
-	if (!(*fs)->root)
+	if (h && h->owner) { /* a share's, or a DFS target's */
+		*fs = h->owner;
 		return 0;
-	if (!h || !h->owner)
-		return EBADF;
-	*fs = h->owner;
-	return 0;
+	}
+	return (*fs)->root ? EBADF : 0;
 }
 
 /* ---- answers made here ----------------------------------------------------- */

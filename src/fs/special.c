@@ -126,7 +126,7 @@ static void copy_key_done(void *user, int err, const uint8_t *out, size_t len)
 void sf_fs_copy(sf_fs *fs, struct sf_fs_handle *src, uint64_t src_off, struct sf_fs_handle *dst,
                 uint64_t dst_off, uint64_t len, sf_fs_count_fn cb, void *user)
 {
-	if (fs->root) {
+	{ /* each handle's own fs: a share's in a server root, a DFS target's */
 		sf_fs *a = fs, *b = fs;
 		if (fs_route_handle(&a, src) || fs_route_handle(&b, dst)) {
 			later_count(fs, cb, user, EBADF);

@@ -134,7 +134,10 @@ void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 st
 	for (guint i = 0; d && i < entries->len; i++) {
 		struct sf_fs_dirent *e = entries->pdata[i];
 		count(d, e->name, +1);
-		g_hash_table_replace(d->attrs, g_strdup(e->name), g_memdup2(&e->st, sizeof e->st));
+		/* (a placeholder, a server root's share, must be looked up) */
+		if (!e->lookup)
+			g_hash_table_replace(d->attrs, g_strdup(e->name),
+			                     g_memdup2(&e->st, sizeof e->st));
 	}
 }
 

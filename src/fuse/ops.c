@@ -899,7 +899,11 @@ static void sf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	struct sf_fuse *f = ctx_of(req);
-	if (size > 0 && size <= f->max_read) {
+	/* A DFS target's server may take less than the mount's. */
+	size_t chunk =
+	        MIN(f->max_read,
+	            sf_fs_handle_max_io(f->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, false));
+	if (size > 0 && size <= chunk) {
 		sf_fs_read(f->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, (uint64_t)off, size,
 		           read_whole_done, req);
 		return;
@@ -908,7 +912,6 @@ static void sf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	o->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
 	o->buf = g_malloc(size ? size : 1);
 	o->buf_len = size;
-	size_t chunk = f->max_read;
 	o->parts = (int)((size + chunk - 1) / chunk);
 	if (!o->parts) {
 		fuse_reply_buf(req, NULL, 0);
@@ -961,7 +964,7 @@ static void sf_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	struct op *o = op_new(req, NULL);
 	o->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
 	o->size = size;
-	size_t chunk = f->max_write;
+	size_t chunk = MIN(f->max_write, sf_fs_handle_max_io(f->fs, o->h, true));
 	o->parts = (int)((size + chunk - 1) / chunk);
 	for (size_t at = 0; at < size; at += chunk) {
 		struct rpart *p = g_new(struct rpart, 1);

@@ -187,6 +187,11 @@ const char *sf_conn_peer(const sf_conn *c)
 	return c->peer;
 }
 
+const char *sf_conn_host(const sf_conn *c)
+{
+	return c->opts.host;
+}
+
 bool sf_conn_alive(const sf_conn *c)
 {
 	return c->state == ST_READY;

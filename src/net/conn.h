@@ -126,6 +126,7 @@ void sf_conn_close(sf_conn *c, uint32_t status);
 
 const struct sf_negotiated *sf_conn_negotiated(const sf_conn *c);
 const char *sf_conn_peer(const sf_conn *c); /* "host:port" */
+const char *sf_conn_host(const sf_conn *c); /* as given to connect */
 bool sf_conn_alive(const sf_conn *c);       /* ready for requests */
 bool sf_conn_broken(const sf_conn *c);      /* lost, waiting for sf_conn_reconnect */
 /* From broken: connect and NEGOTIATE again (the same dialect as before,

@@ -508,8 +508,6 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 	        .share_access = d->share,
 	        .disposition = disposition,
 	        .options = d->options,
-	        .name = d->path,
-	        .name_len = d->path_len,
 	        .ctxs = ctx,
 	        .ctx_count = nctx,
 	};
@@ -525,8 +523,12 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 		q.ctxs = all;
 		q.ctx_count = nctx + 1;
 	}
-	size_t blen, qlen;
+	size_t blen, qlen, nlen;
+	uint8_t *name = sf_tree_create_name(t, d->path, d->path_len, &nlen);
+	q.name = name;
+	q.name_len = nlen;
 	uint8_t *body = smb2_create_req_encode(&q, &blen);
+	g_free(name);
 	struct one *o = g_new0(struct one, 1);
 	o->r = r;
 	o->by_path = by_path;
@@ -539,6 +541,7 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 	                            .session_id = sf_session_id(t->s),
 	                            .tree_id = t->id,
 	                            .expect_rsp = 512,
+	                            .hdr_flags = sf_tree_create_flags(t),
 	                            .done = slot_done}};
 	uint8_t *qbody = NULL;
 	if (by_path) {
@@ -548,6 +551,7 @@ static void submit_create(struct reclaim *r, struct dhandle *d, bool by_path,
 		                                   4096, 0, &qlen);
 		s[1] = s[0];
 		s[1].command = SMB2_QUERY_INFO;
+		s[1].hdr_flags = 0;
 		s[1].body = qbody;
 		s[1].body_len = qlen;
 		s[1].expect_rsp = 4096;

@@ -40,6 +40,10 @@ struct sf_pool {
 	GHashTable *servers; /* key -> struct server */
 	struct sf_resilience_stats st;
 	bool shutdown;
+	sf_pool_lost_fn lost_fn; /* told when a connection is lost (DFS failover) */
+	void *lost_user;
+	GPtrArray *failed; /* servers whose first connection failed, freed later */
+	GSource *reap;
 };
 
 static void server_free(gpointer p)
@@ -66,6 +70,7 @@ sf_pool *sf_pool_new(GMainContext *ctx)
 	sf_pool *p = g_new0(sf_pool, 1);
 	p->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
 	p->servers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, server_free);
+	p->failed = g_ptr_array_new_with_free_func(server_free);
 	return p;
 }
 
@@ -75,6 +80,11 @@ void sf_pool_free(sf_pool *p)
 		return;
 	p->shutdown = true;
 	g_hash_table_destroy(p->servers);
+	if (p->reap) {
+		g_source_destroy(p->reap);
+		g_source_unref(p->reap);
+	}
+	g_ptr_array_unref(p->failed);
 	g_main_context_unref(p->ctx);
 	g_free(p);
 }
@@ -226,6 +236,8 @@ static void conn_lost(void *user, uint32_t status)
 		sf_tree_mark_down(g_ptr_array_index(s->trees, i));
 	if (!s->started || s->pool->shutdown)
 		return;
+	if (s->pool->lost_fn)
+		s->pool->lost_fn(s->pool->lost_user, s->conn);
 	if (!s->attempt)
 		s->lost_at = g_get_monotonic_time();
 	schedule_retry(s);
@@ -254,9 +266,30 @@ static void conn_notify(void *user, const uint8_t *pdu, size_t len)
 
 /* ---- start-up ---------------------------------------------------------------- */
 
-/* Start-up failures are reported in one line naming the stage. */
+static gboolean reap_failed(gpointer p)
+{
+	sf_pool *pool = p;
+	g_source_unref(pool->reap);
+	pool->reap = NULL;
+	g_ptr_array_set_size(pool->failed, 0);
+	return G_SOURCE_REMOVE;
+}
+
+/* Start-up failures are reported in one line naming the stage. The
+ * server is forgotten (freed from the loop, not inside its own
+ * callback), so that the next request for it tries afresh. */
 static void fail_waiters(struct server *s, uint32_t status, const char *why)
 {
+	sf_pool *p = s->pool;
+	if (!s->started && g_hash_table_lookup(p->servers, s->key) == s) {
+		g_hash_table_steal(p->servers, s->key);
+		g_ptr_array_add(p->failed, s);
+		if (!p->reap) {
+			p->reap = g_idle_source_new();
+			g_source_set_callback(p->reap, reap_failed, p, NULL);
+			g_source_attach(p->reap, p->ctx);
+		}
+	}
 	struct waiter *w;
 	while ((w = g_queue_pop_head(&s->waiters))) {
 		w->done(NULL, status, why, w->user);
@@ -352,6 +385,10 @@ static void first_conn(sf_conn *c, uint32_t status, const char *why, void *user)
 void sf_pool_get_tree(sf_pool *p, const struct sf_pool_server_opts *o, const char *share,
                       sf_tree_fn done, void *user)
 {
+	if (p->shutdown) {
+		done(NULL, STATUS_CANCELLED, "unmounting", user);
+		return;
+	}
 	char *key = server_key(o);
 	struct server *s = g_hash_table_lookup(p->servers, key);
 	struct waiter *w = g_new0(struct waiter, 1);
@@ -386,6 +423,22 @@ void sf_pool_shutdown(sf_pool *p)
 	p->shutdown = true;
 	GHashTableIter it;
 	gpointer v;
+	/* Whoever waits for a tree still being connected (a DFS target) is
+	 * told now: the pool will not finish it. */
+	GQueue waiting = G_QUEUE_INIT;
+	g_hash_table_iter_init(&it, p->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct server *s = v;
+		struct waiter *w;
+		while ((w = g_queue_pop_head(&s->waiters)))
+			g_queue_push_tail(&waiting, w);
+	}
+	struct waiter *w;
+	while ((w = g_queue_pop_head(&waiting))) {
+		w->done(NULL, STATUS_CANCELLED, "unmounting", w->user);
+		g_free(w->share);
+		g_free(w);
+	}
 	g_hash_table_iter_init(&it, p->servers);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct server *s = v;
@@ -398,4 +451,30 @@ void sf_pool_shutdown(sf_pool *p)
 			sf_tree_fail_all(g_ptr_array_index(s->trees, i),
 			                 STATUS_UNEXPECTED_NETWORK_ERROR);
 	}
+}
+
+void sf_pool_on_lost(sf_pool *p, sf_pool_lost_fn fn, void *user)
+{
+	p->lost_fn = fn;
+	p->lost_user = user;
+}
+
+void sf_pool_get_tree_at(sf_pool *p, sf_tree *like, const char *host, const char *share,
+                         sf_tree_fn done, void *user)
+{
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, p->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct server *s = v;
+		for (guint i = 0; i < s->trees->len; i++) {
+			if (g_ptr_array_index(s->trees, i) != like)
+				continue;
+			struct sf_pool_server_opts o = s->o;
+			o.conn.host = (char *)host;
+			sf_pool_get_tree(p, &o, share, done, user);
+			return;
+		}
+	}
+	done(NULL, STATUS_INVALID_PARAMETER, "no server for the tree", user);
 }

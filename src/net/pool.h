@@ -37,6 +37,14 @@ void sf_pool_free(sf_pool *p);
  * the server the first time is final (the mount reports it). */
 void sf_pool_get_tree(sf_pool *p, const struct sf_pool_server_opts *o, const char *share,
                       sf_tree_fn done, void *user);
+/* The same, on another host with the server, port and identity of the
+ * tree like (a DFS referral keeps the mount's port and credentials). */
+void sf_pool_get_tree_at(sf_pool *p, sf_tree *like, const char *host, const char *share,
+                         sf_tree_fn done, void *user);
+/* Told (after the trees were marked down) when a started connection is
+ * lost; DFS fails over to another target from here. One listener. */
+typedef void (*sf_pool_lost_fn)(void *user, sf_conn *c);
+void sf_pool_on_lost(sf_pool *p, sf_pool_lost_fn fn, void *user);
 /* Stop reconnecting and fail what waits (unmount). */
 void sf_pool_shutdown(sf_pool *p);
 /* The connection a tree runs on (for statistics and tools). */

@@ -62,6 +62,39 @@ const char *sf_tree_share(const sf_tree *t)
 {
 	return t->share;
 }
+bool sf_tree_is_dfs(const sf_tree *t)
+{
+	return t->info.capabilities & SMB2_SHARE_CAP_DFS;
+}
+
+uint32_t sf_tree_create_flags(const sf_tree *t)
+{
+	return sf_tree_is_dfs(t) ? SMB2_FLAGS_DFS_OPERATIONS : 0;
+}
+
+uint8_t *sf_tree_create_name(const sf_tree *t, const uint8_t *rel, size_t rel_len, size_t *out_len)
+{
+	if (!sf_tree_is_dfs(t)) {
+		*out_len = rel_len;
+		return g_memdup2(rel ? rel : (const uint8_t *)"", rel_len);
+	}
+	char *pre = g_strdup_printf("%s\\%s", sf_conn_host(sf_session_conn(t->s)), t->share);
+	size_t plen = 0;
+	uint8_t *p = sf_utf8_to_utf16(pre, -1, &plen);
+	g_free(pre);
+	size_t n = plen + (rel_len ? 2 + rel_len : 0);
+	uint8_t *out = g_malloc(n ? n : 1);
+	memcpy(out, p, plen);
+	if (rel_len) {
+		out[plen] = '\\';
+		out[plen + 1] = 0;
+		memcpy(out + plen + 2, rel, rel_len);
+	}
+	g_free(p);
+	*out_len = n;
+	return out;
+}
+
 bool sf_tree_up(const sf_tree *t)
 {
 	return t->up && sf_session_valid(t->s);

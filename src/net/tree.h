@@ -53,6 +53,15 @@ uint32_t sf_tree_capabilities(const sf_tree *t);
 uint32_t sf_tree_maximal_access(const sf_tree *t);
 const char *sf_tree_share(const sf_tree *t);
 bool sf_tree_up(const sf_tree *t);
+/* TreeConnect.IsDfsShare (MS-SMB2 3.2.5.5): SMB2_SHARE_CAP_DFS was set. */
+bool sf_tree_is_dfs(const sf_tree *t);
+/* The name a CREATE carries for a share-relative UTF-16 path: on a DFS
+ * share the DFS path name "server\share[\path]" (MS-SMB2 2.2.13,
+ * 3.2.4.3; the request must then carry sf_tree_create_flags), else a
+ * copy. g_free. */
+uint8_t *sf_tree_create_name(const sf_tree *t, const uint8_t *rel, size_t rel_len, size_t *out_len);
+/* The header flags for a CREATE carrying such a name. */
+uint32_t sf_tree_create_flags(const sf_tree *t);
 void sf_tree_set_policy(sf_tree *t, const struct sf_tree_policy *p);
 /* Counters shared with the pool that owns the tree. */
 void sf_tree_set_stats(sf_tree *t, struct sf_resilience_stats *st);

@@ -247,10 +247,12 @@ class SmbServer:
                            check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def start(self, timeout=30):
+    def start(self, timeout=30, port=None):
+        """port: listen there (servers that refer to one another share a
+        port, since a client follows referrals with the port it has)."""
         ensure_unix_user(USER)
         for attempt in range(5):
-            self.port = free_port(self.addr)
+            self.port = port or free_port(self.addr)
             self._write_conf()
             if attempt == 0:
                 self._add_user(USER, PASSWORD)

@@ -38,12 +38,14 @@ def keep_log(err):
 
 
 class Mount:
-    def __init__(self, server, share="share", opts="", extra_env=None, port=None, flags=()):
+    def __init__(self, server, share="share", opts="", extra_env=None, port=None, flags=(),
+                 host="127.0.0.1", cred=None):
         self.server = server
+        self.host = host  # the name in //host:port/share
         self.flags = list(flags)  # more command-line flags, e.g. ["-d"]
         self.port = port or server.port  # a proxy's port, to watch the traffic
         self.dir = tempfile.mkdtemp(prefix="mnt.", dir="/tmp/smbfuse-test")
-        self.cred = server.credentials_file()
+        self.cred = cred or server.credentials_file()
         self.opts = f"credentials={self.cred}" + (f",{opts}" if opts else "")
         self.share = share
         self.env = dict(os.environ, **(extra_env or {}))
@@ -53,7 +55,7 @@ class Mount:
 
     def start(self, timeout=30):
         self.proc = subprocess.Popen(
-            [binary("smbfuse"), f"//127.0.0.1:{self.port}/{self.share}", self.dir, "-f",
+            [binary("smbfuse"), f"//{self.host}:{self.port}/{self.share}", self.dir, "-f",
              "-o", self.opts, *self.flags],
             stdout=subprocess.DEVNULL, stderr=self.errfile, env=self.env,
             start_new_session=True)

@@ -22,7 +22,7 @@ static char *cred_file;
 /* Everything in sf_config, as text. A field added to sf_config must be
  * added here too, or options setting it would look like no-ops: the size
  * check below fails to remind. */
-G_STATIC_ASSERT(sizeof(struct sf_config) == 184);
+G_STATIC_ASSERT(sizeof(struct sf_config) == 200);
 static char *describe(const struct sf_config *c)
 {
 	const struct sf_creds *cr = c->creds;
@@ -31,14 +31,14 @@ static char *describe(const struct sf_config *c)
 	        "auth=%d nosign=%d seal=%d uid=%u gid=%u modes=%o/%o ro=%d cache=%d "
 	        "ac=%g/%g/%g io=%u/%u mfsymlinks=%d mapposix=%d nobrl=%d serverino=%d "
 	        "allow_other=%d default_permissions=%d noperm=%d flags=%s fg=%d debug=%d:%s "
-	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u posix=%d",
+	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u posix=%d nodfs=%d dc=%s",
 	        c->unc, c->host, c->port, c->share, c->mountpoint, cr->user, cr->domain,
 	        cr->password, c->min_dialect, c->max_dialect, c->auth, c->nosign, c->seal, c->uid,
 	        c->gid, c->file_mode, c->dir_mode, c->ro, c->cache, c->actimeo, c->acregmax,
 	        c->acdirmax, c->rsize, c->wsize, c->mfsymlinks, c->mapposix, c->nobrl, c->serverino,
 	        c->allow_other, c->default_permissions, c->noperm, c->mount_flags->str,
 	        c->foreground, c->debug, c->debug_list, c->timeout_s, c->prefix, c->echo_interval_s,
-	        c->hard, c->nolease, c->rasize, (int)c->posix);
+	        c->hard, c->nolease, c->rasize, (int)c->posix, c->nodfs, c->dc);
 }
 
 /* Parse a full command line with these -o options; NULL on error. */
@@ -269,8 +269,14 @@ static void test_allow_other(void)
 	refused("echo_interval=601", "bad echo_interval=601");
 	c = parse("hard,echo_interval=7,nolease", &err);
 	g_assert_true(c->hard && c->nolease);
+	g_assert_false(c->nodfs);
 	g_assert_cmpuint(c->echo_interval_s, ==, 7);
 	sf_config_free(c);
+	c = parse("nodfs,domain_controller=dc1.test.lan", &err);
+	g_assert_true(c->nodfs);
+	g_assert_cmpstr(c->dc, ==, "dc1.test.lan");
+	sf_config_free(c);
+	refused("domain_controller=a/b", "domain_controller= needs a host name");
 	c = parse("hard,soft", &err);
 	g_assert_false(c->hard);
 	g_assert_cmpuint(c->echo_interval_s, ==, 60);
