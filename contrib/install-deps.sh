@@ -11,7 +11,7 @@ PKGS="
   libglib2.0-dev
   nettle-dev libgnutls28-dev
   heimdal-dev heimdal-clients
-  samba smbclient samba-ad-dc winbind
+  samba smbclient samba-ad-dc samba-ad-provision winbind
   python3 python3-pytest
   iproute2 iptables tshark
   sqlite3 git rsync attr
