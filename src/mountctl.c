@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "smbfuse"
 
 #include "mountctl.h"
+#include "auth/krb5_gss.h"
 
 #include "fuse/ops.h"
 #include "net/client.h"
@@ -152,6 +153,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->debug = cfg->debug;
 	struct sf_client_opts co = {
 	        .host = cfg->host,
+	        .addr = cfg->addr,
 	        .port = cfg->port,
 	        .share = cfg->share,
 	        .min_dialect = cfg->min_dialect,
@@ -332,6 +334,15 @@ static int mount_main(struct sf_config *cfg, const char *prog)
 		fprintf(stderr, "%s: %s\n", prog, err->message);
 		g_error_free(err);
 		return SF_EXIT_USAGE;
+	}
+	/* No sec=: Kerberos when the user has a live ticket (or gave a
+	 * keytab) and names the server by host name, as Windows does; else
+	 * NTLMv2. sec=krb5 never falls back. */
+	if (!cfg->auth_given && cfg->auth == SF_AUTH_NTLM && sf_krb5_available() &&
+	    !g_hostname_is_ip_address(cfg->host) && sf_krb5_have_creds(cfg->creds)) {
+		cfg->auth = SF_AUTH_KRB5;
+		if (cfg->debug)
+			fprintf(stderr, "%s: a Kerberos ticket was found: using Kerberos\n", prog);
 	}
 	/* No password from a file or the environment, and someone at a
 	 * terminal: ask, without echo, like mount.cifs. */

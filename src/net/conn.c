@@ -160,6 +160,7 @@ void sf_conn_unref(sf_conn *c)
 	g_hash_table_destroy(c->sec);
 	g_free(c->neg.security_blob);
 	g_free(c->opts.host);
+	g_free(c->opts.addr);
 	g_free(c->peer);
 	g_free(c->rbuf);
 	if (c->client)
@@ -1339,6 +1340,7 @@ sf_conn *sf_conn_new(const struct sf_conn_opts *opts, GMainContext *ctx, sf_conn
 	c->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
 	c->opts = *opts;
 	c->opts.host = g_strdup(opts->host);
+	c->opts.addr = g_strdup(opts->addr);
 	if (!c->opts.port)
 		c->opts.port = 445;
 	if (!c->opts.timeout_ms)
@@ -1370,7 +1372,8 @@ static void start_connect(sf_conn *c)
 	if (c->cancel)
 		g_object_unref(c->cancel);
 	c->cancel = g_cancellable_new();
-	GSocketConnectable *addr = g_network_address_new(c->opts.host, c->opts.port);
+	GSocketConnectable *addr =
+	        g_network_address_new(c->opts.addr ? c->opts.addr : c->opts.host, c->opts.port);
 	g_main_context_push_thread_default(c->ctx);
 	g_socket_client_connect_async(c->client, addr, c->cancel, on_connected, sf_conn_ref(c));
 	g_main_context_pop_thread_default(c->ctx);

@@ -57,6 +57,7 @@ static void server_free(gpointer p)
 		sf_conn_unref(s->conn);
 	}
 	g_free(s->o.conn.host);
+	g_free(s->o.conn.addr);
 	g_free(s->key);
 	g_free(s);
 }
@@ -359,6 +360,7 @@ void sf_pool_get_tree(sf_pool *p, const struct sf_pool_server_opts *o, const cha
 	s->key = key;
 	s->o = *o;
 	s->o.conn.host = g_strdup(o->conn.host);
+	s->o.conn.addr = g_strdup(o->conn.addr);
 	s->trees = g_ptr_array_new_with_free_func((GDestroyNotify)sf_tree_unref);
 	g_queue_init(&s->waiters);
 	g_queue_push_tail(&s->waiters, w);

@@ -15,6 +15,7 @@
 #include "util/utf16.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <string.h>
 
 struct sf_session {
@@ -105,9 +106,12 @@ static void session_established(sf_session *s, const uint8_t *pdu, size_t len, c
 	const struct sf_negotiated *n = sf_conn_negotiated(s->conn);
 	int rc = sf_auth_finish(s->auth, tok, tok_len);
 	if (rc) {
-		session_finish(s, STATUS_ACCESS_DENIED,
-		               "the server's final authentication token "
-		               "did not verify (mechListMIC)");
+		const char *why = sf_auth_error(s->auth);
+		char *msg = g_strdup(why ? why
+		                         : "the server's final authentication token did not verify "
+		                           "(mechListMIC)");
+		session_finish(s, STATUS_ACCESS_DENIED, msg);
+		g_free(msg);
 		return;
 	}
 	bool anon_or_guest = s->flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL);
@@ -314,6 +318,78 @@ bool sf_session_require_seal(sf_session *s)
 	return true;
 }
 
+/* How a mechanism's failure to produce its first token is reported. */
+static uint32_t first_leg_status(int rc)
+{
+	switch (rc) {
+	case -ENOTSUP:
+		return STATUS_NOT_SUPPORTED;
+	case -EKEYEXPIRED:
+		return STATUS_PASSWORD_EXPIRED; /* EKEYEXPIRED at the file system */
+	case -EHOSTUNREACH:
+		return STATUS_HOST_UNREACHABLE;
+	case -EINVAL:
+		return STATUS_INVALID_PARAMETER;
+	default:
+		return STATUS_LOGON_FAILURE; /* no or refused credentials: EACCES */
+	}
+}
+
+static void first_leg_result(sf_session *s, int rc, uint8_t *tok, size_t tlen)
+{
+	if (rc) {
+		const char *why = sf_auth_error(s->auth);
+		char *msg = g_strdup(
+		        why ? why : "the server offers no authentication mechanism we support");
+		session_finish(s, first_leg_status(rc), msg);
+		g_free(msg);
+		return;
+	}
+	send_leg(s, tok, tlen);
+	sf_wipe(tok, tlen);
+	g_free(tok);
+}
+
+/* A first leg that may talk to the KDC runs on a worker thread (GTask);
+ * the session (and its mechanism) is not touched by the loop meanwhile:
+ * the task holds a reference, and nothing else reaches s->auth until
+ * the result is back on the loop. */
+struct first_leg {
+	sf_session *s;
+	uint8_t *hint;
+	size_t hint_len;
+	int rc;
+	uint8_t *tok;
+	size_t tlen;
+};
+
+static void first_leg_thread(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
+{
+	struct first_leg *f = data;
+	f->rc = sf_auth_step(f->s->auth, f->hint, f->hint_len, &f->tok, &f->tlen);
+	g_task_return_boolean(task, TRUE);
+}
+
+static void first_leg_done(GObject *src, GAsyncResult *res, gpointer user)
+{
+	struct first_leg *f = g_task_get_task_data(G_TASK(res));
+	sf_session *s = f->s;
+	first_leg_result(s, f->rc, f->tok, f->tlen);
+	f->tok = NULL;
+	sf_session_unref(s);
+}
+
+static void first_leg_free(gpointer p)
+{
+	struct first_leg *f = p;
+	g_free(f->hint);
+	if (f->tok) {
+		sf_wipe(f->tok, f->tlen);
+		g_free(f->tok);
+	}
+	g_free(f);
+}
+
 static void session_start(sf_session *s)
 {
 	sf_conn *c = s->conn;
@@ -325,7 +401,10 @@ static void session_start(sf_session *s)
 	char *colon = strrchr(host, ':');
 	if (colon)
 		*colon = 0;
-	s->auth = sf_auth_new(o->kind, o->creds, host[0] == '[' ? host + 1 : host, &err);
+	char *bare = host[0] == '[' ? host + 1 : host;
+	if (bare != host && bare[0] && bare[strlen(bare) - 1] == ']')
+		bare[strlen(bare) - 1] = 0;
+	s->auth = sf_auth_new(o->kind, o->creds, bare, &err);
 	g_free(host);
 	if (!s->auth) {
 		char *why = g_strdup(err->message);
@@ -334,16 +413,24 @@ static void session_start(sf_session *s)
 		g_free(why);
 		return;
 	}
+	if (sf_auth_may_block(s->auth)) {
+		struct first_leg *f = g_new0(struct first_leg, 1);
+		f->s = sf_session_ref(s);
+		f->hint = n->security_blob_len ? g_memdup2(n->security_blob, n->security_blob_len)
+		                               : NULL;
+		f->hint_len = n->security_blob_len;
+		g_main_context_push_thread_default(sf_conn_context(c));
+		GTask *task = g_task_new(NULL, NULL, first_leg_done, NULL);
+		g_main_context_pop_thread_default(sf_conn_context(c));
+		g_task_set_task_data(task, f, first_leg_free);
+		g_task_run_in_thread(task, first_leg_thread);
+		g_object_unref(task);
+		return;
+	}
 	uint8_t *tok;
 	size_t tlen;
 	int rc = sf_auth_step(s->auth, n->security_blob, n->security_blob_len, &tok, &tlen);
-	if (rc) {
-		session_finish(s, STATUS_NOT_SUPPORTED,
-		               "the server offers no authentication mechanism we support");
-		return;
-	}
-	send_leg(s, tok, tlen);
-	g_free(tok);
+	first_leg_result(s, rc, rc ? NULL : tok, rc ? 0 : tlen);
 }
 
 void sf_session_logoff(sf_session *s, sf_rsp_fn done, void *user)
