@@ -247,6 +247,9 @@ static int keytab_login(struct krb5_mech *m)
 	e = krb5_get_init_creds_opt_alloc(m->kctx, &opt);
 	if (e)
 		goto kfail;
+	/* ticket_lifetime, renew_lifetime, ... from krb5.conf, as kinit does */
+	krb5_get_init_creds_opt_set_default_flags(m->kctx, "smbfuse",
+	                                          krb5_principal_get_realm(m->kctx, client), opt);
 	memset(&cr, 0, sizeof cr);
 	e = krb5_get_init_creds_keytab(m->kctx, &cr, client, kt, 0, NULL, opt);
 	if (e) {

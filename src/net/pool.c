@@ -171,11 +171,37 @@ static void reconnect_trees(struct server *s)
 	}
 }
 
+/* The server or the KDC refused our credentials, or there are none left
+ * (an expired Kerberos ticket nobody renewed): a state that waiting does
+ * not end by itself. */
+static bool credentials_refused(uint32_t st)
+{
+	switch (st) {
+	case STATUS_LOGON_FAILURE:
+	case STATUS_WRONG_PASSWORD:
+	case STATUS_PASSWORD_EXPIRED:
+	case STATUS_ACCOUNT_EXPIRED:
+	case STATUS_ACCOUNT_DISABLED:
+	case STATUS_ACCOUNT_LOCKED_OUT:
+	case STATUS_ACCESS_DENIED:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void reauthed(sf_session *ss, uint32_t status, const char *why, void *user)
 {
 	struct server *s = user;
 	if (status) {
 		attempt_failed(s, "re-authentication", status, why);
+		/* Requests waiting for the session fail now (EACCES, or
+		 * EKEYEXPIRED for an expired ticket) rather than at their
+		 * timeout; the pool keeps trying, so a renewed ticket (kinit)
+		 * brings the mount back. */
+		if (credentials_refused(status))
+			for (guint i = 0; i < s->trees->len; i++)
+				sf_tree_fail_all(g_ptr_array_index(s->trees, i), status);
 		return;
 	}
 	reconnect_trees(s);
@@ -221,6 +247,8 @@ static void conn_lost(void *user, uint32_t status)
 static void session_expired(sf_tree *t, void *user)
 {
 	struct server *s = user;
+	if (s->session)
+		sf_session_mark_expired(s->session);
 	for (guint i = 0; i < s->trees->len; i++)
 		sf_tree_mark_down(g_ptr_array_index(s->trees, i));
 	s->lost_at = g_get_monotonic_time();
@@ -308,11 +336,15 @@ static void first_session(sf_session *ss, uint32_t status, const char *why, void
 		                           ? " (wrong password or unknown user)"
 		                   : status == STATUS_ACCOUNT_DISABLED ? " (account disabled)"
 		                                                       : "";
-		char *msg = why ? g_strdup_printf("session setup for user '%s': %s",
-		                                  c && c->user ? c->user : "", why)
-		                : g_strdup_printf("session setup for user '%s': %s%s",
-		                                  c && c->user ? c->user : "",
-		                                  sf_ntstatus_name(status), hint);
+		char *who = s->o.session.kind == SF_AUTH_KRB5
+		                    ? g_strdup("session setup (Kerberos)")
+		                    : g_strdup_printf("session setup for user '%s'",
+		                                      c && c->user ? c->user : "");
+		if (s->o.session.kind == SF_AUTH_KRB5 && status == STATUS_LOGON_FAILURE)
+			hint = " (the server refused the Kerberos ticket)";
+		char *msg = why ? g_strdup_printf("%s: %s", who, why)
+		                : g_strdup_printf("%s: %s%s", who, sf_ntstatus_name(status), hint);
+		g_free(who);
 		fail_waiters(s, status, msg);
 		g_free(msg);
 		return;

@@ -1,0 +1,267 @@
+"""Kerberos against a real Samba AD DC (realm TEST.LAN): sec=krb5 with a
+kinit'ed cache and with a keytab, signing and sealing with Kerberos keys
+on 3.1.1 and 3.0, tickets expiring under a running reader, the one-line
+errors, and the default choice between Kerberos and NTLMv2.
+
+The expiry runs take the longest (the DC's KDC issues no ticket with less
+than about two minutes left, so the shortest usable lifetime is ~2.5 min):
+they start in the background with the first test and are checked by the
+last one, so the rest of the suite runs meanwhile."""
+
+import os
+import re
+import shutil
+import threading
+import time
+
+import pytest
+
+import ccache as ccfile
+
+LIFETIME = 150  # seconds: the DC refuses TGS requests for TGTs with < 120 s left
+
+
+def file_ops(m, backing_dir, name="k"):
+    """Create, write, read, list, rename, mkdir, unlink through the mount
+    and compare with the DC's share directory."""
+    p = m.path(f"{name}.txt")
+    with open(p, "w") as f:
+        f.write("kerberos data\n" * 100)
+    with open(os.path.join(backing_dir, f"{name}.txt")) as f:
+        assert f.read() == "kerberos data\n" * 100
+    os.mkdir(m.path(f"{name}.d"))
+    os.rename(p, m.path(f"{name}.d", "moved.txt"))
+    assert os.listdir(m.path(f"{name}.d")) == ["moved.txt"]
+    assert os.path.exists(os.path.join(backing_dir, f"{name}.d", "moved.txt"))
+    with open(m.path(f"{name}.d", "moved.txt")) as f:
+        assert f.read().startswith("kerberos data")
+    os.unlink(m.path(f"{name}.d", "moved.txt"))
+    os.rmdir(m.path(f"{name}.d"))
+    assert not os.path.exists(os.path.join(backing_dir, f"{name}.d"))
+
+
+def sessions(dc):
+    """smbstatus -b rows: (protocol, encryption, signing) per session."""
+    rows = []
+    for line in dc.smbstatus("-b").splitlines():
+        m = re.search(r"(SMB[23]_\d\d)\s+(\S+(?: \(\S+\))?)\s+(\S+)\s*$", line)
+        if m:
+            rows.append(m.groups())
+    return rows
+
+
+# ---- tickets expiring under running readers (background, whole module) ----
+
+class ExpiryRun:
+    """A mount whose Kerberos ticket lasts LIFETIME seconds and a reader
+    that reads an open file and stats by path every 0.3 s across the
+    expiry. refresh(): what renews the credentials (kinit into the cache),
+    or None when the mount has a keytab."""
+
+    def __init__(self, mount, sub, refresh_at=None, refresh=None):
+        self.m = mount
+        os.makedirs(mount.path(sub), exist_ok=True)
+        self.file = mount.path(sub, "expiry.txt")
+        self.refresh_at = refresh_at
+        self.refresh = refresh
+        self.errors = []
+        self.reads = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+
+    def _read(self):
+        start = time.monotonic()
+        refreshed = False
+        try:
+            with open(self.file, "w") as f:
+                f.write("still here\n")
+            fd = os.open(self.file, os.O_RDONLY)
+        except OSError as e:
+            self.errors.append(f"setup: {e}")
+            return
+        try:
+            while not self.stop.is_set():
+                if self.refresh and not refreshed and time.monotonic() - start > self.refresh_at:
+                    self.refresh()
+                    refreshed = True
+                try:
+                    assert os.pread(fd, 64, 0) == b"still here\n"
+                    os.stat(self.file)
+                    self.reads += 1
+                except (OSError, AssertionError) as e:
+                    self.errors.append(f"{time.monotonic() - start:.1f} s: {e!r}")
+                time.sleep(0.3)
+        finally:
+            os.close(fd)
+
+
+@pytest.fixture(scope="module")
+def expiry_runs(dc, tmp_path_factory):
+    from conftest import KMount
+    tmp = tmp_path_factory.mktemp("expiry")
+    # Cache: kinit with a short lifetime; renewed (a normal kinit) a
+    # minute before it runs out, as a user or a renewal daemon would.
+    cc = str(tmp / "cc")
+    t0 = time.monotonic()
+    dc.kinit(cc, lifetime=f"{LIFETIME}s")
+    m1 = KMount(dc, opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + cc},
+                flags=os.environ.get("KRB5_TEST_FLAGS", "").split()).start()
+    runs = [ExpiryRun(m1, "c1", refresh_at=LIFETIME - 60, refresh=lambda: dc.kinit(cc))]
+    # Keytab: every authentication gets a fresh short-lived TGT itself.
+    conf = str(tmp / "krb5.conf")
+    with open(dc.krb5_conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("[libdefaults]\n",
+                             f"[libdefaults]\n\tticket_lifetime = {LIFETIME}s\n", 1))
+    m2 = KMount(dc, opts=f"sec=krb5,krb5_keytab={dc.keytab2}",
+                env={"KRB5CCNAME": "FILE:" + str(tmp / "none")})
+    m2.env["KRB5_CONFIG"] = conf
+    runs.append(ExpiryRun(m2.start(), "c2"))
+    for run in runs:
+        run.thread.start()
+    yield runs, t0
+    for run in runs:
+        run.stop.set()
+        run.thread.join(timeout=30)
+    for run in runs:
+        run.m.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _start_expiry_early(expiry_runs):
+    """Start the expiry runs with the module's first test."""
+    yield
+
+
+# ---- mounts ---------------------------------------------------------------
+
+def test_kinit_mount_file_ops_and_cifs_ticket(dc, kmount, ccache):
+    dc.kinit(ccache)
+    assert "cifs/" not in dc.klist(ccache)
+    m = kmount(opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + ccache}).start()
+    file_ops(m, dc.share_path())
+    assert f"cifs/{dc.fqdn}@{dc.realm}" in dc.klist(ccache)
+
+
+def test_keytab_without_cache(dc, kmount, tmp_path):
+    none = str(tmp_path / "no-such-cache")
+    m = kmount(opts=f"sec=krb5,krb5_keytab={dc.keytab}",
+               env={"KRB5CCNAME": "FILE:" + none}).start()
+    file_ops(m, dc.share_path(), name="kt")
+    assert not os.path.exists(none)  # the keytab's tickets stay in memory
+
+
+@pytest.mark.parametrize("vers,seal", [("3.1.1", False), ("3.1.1", True), ("3.0", False),
+                                       ("3.0", True)])
+def test_signing_and_sealing_with_kerberos_keys(dc, kmount, ccache, vers, seal):
+    dc.kinit(ccache)
+    opts = f"sec=krb5,vers={vers}" + (",seal" if seal else "")
+    m = kmount(opts=opts, env={"KRB5CCNAME": "FILE:" + ccache}).start()
+    name = f"sig{vers.replace('.', '')}{int(seal)}"
+    data = os.urandom(300000)
+    with open(m.path(name), "wb") as f:
+        f.write(data)
+    with open(m.path(name), "rb") as f:
+        assert f.read() == data
+    with open(os.path.join(dc.share_path(), name), "rb") as f:
+        assert f.read() == data
+    proto = {"3.1.1": "SMB3_11", "3.0": "SMB3_00"}[vers]
+    rows = [r for r in sessions(dc) if r[0] == proto]
+    assert rows, dc.smbstatus("-b")
+    if seal:
+        assert any(r[1].startswith("AES-") for r in rows), rows
+    else:
+        assert any(r[2].startswith(("AES-128-GMAC", "AES-128-CMAC")) for r in rows), rows
+    os.unlink(m.path(name))
+
+
+# ---- one clear line per cause ------------------------------------------------
+
+def one_line(err):
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_error_no_ticket(dc, kmount, tmp_path):
+    code, err = kmount(opts="sec=krb5",
+                       env={"KRB5CCNAME": "FILE:" + str(tmp_path / "none")}).fail()
+    assert code != 0
+    assert "no ticket in the credential cache" in one_line(err)
+
+
+def test_error_expired_ticket(dc, kmount, ccache):
+    dc.kinit(ccache)
+    ccfile.expire(ccache)
+    code, err = kmount(opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + ccache}).fail()
+    assert code != 0
+    line = one_line(err)
+    assert "expired at" in line and "krbuser@TEST.LAN" in line
+
+
+def test_error_wrong_spn(dc, kmount, ccache):
+    dc.kinit(ccache)
+    code, err = kmount(opts="sec=krb5,spn=cifs/nosuch.test.lan",
+                       env={"KRB5CCNAME": "FILE:" + ccache}).fail()
+    assert code != 0
+    line = one_line(err)
+    assert "does not know the service principal cifs/nosuch.test.lan@TEST.LAN" in line
+
+
+def test_error_clock_skew(dc, kmount, ccache):
+    dc.kinit(ccache)
+    ccfile.set_kdc_offset(ccache, 3600)  # this client's clock one hour ahead
+    code, err = kmount(opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + ccache}).fail()
+    assert code != 0
+    assert "clock skew" in one_line(err)
+
+
+def test_sec_krb5_never_falls_back(dc, kmount, tmp_path):
+    cred = tmp_path / "cred"
+    cred.write_text(f"username={dc.user}\npassword={dc.password}\ndomain={dc.domain}\n")
+    os.chmod(cred, 0o600)
+    code, err = kmount(opts=f"sec=krb5,credentials={cred}",
+                       env={"KRB5CCNAME": "FILE:" + str(tmp_path / "none")}).fail()
+    assert code != 0 and "no ticket" in err
+
+
+# ---- no sec=: Kerberos with a ticket, else NTLMv2 ------------------------------
+
+def test_default_without_ticket_is_ntlmv2(dc, kmount, tmp_path):
+    cred = tmp_path / "cred"
+    cred.write_text(f"username={dc.user}\npassword={dc.password}\n")
+    os.chmod(cred, 0o600)
+    none = str(tmp_path / "none")
+    m = kmount(opts=f"credentials={cred},domain={dc.domain}",
+               env={"KRB5CCNAME": "FILE:" + none}).start()
+    file_ops(m, dc.share_path(), name="ntlm")
+    assert not os.path.exists(none)
+
+
+def test_default_with_ticket_is_kerberos(dc, kmount, ccache, tmp_path):
+    dc.kinit(ccache)
+    cred = tmp_path / "cred"  # a wrong password: only Kerberos can succeed
+    cred.write_text(f"username={dc.user}\npassword=not-the-password\ndomain={dc.domain}\n")
+    os.chmod(cred, 0o600)
+    m = kmount(opts=f"credentials={cred}", env={"KRB5CCNAME": "FILE:" + ccache}).start()
+    assert os.listdir(m.dir) is not None
+    assert f"cifs/{dc.fqdn}@{dc.realm}" in dc.klist(ccache)
+
+
+# ---- last: the readers across expiry ----------------------------------------------
+
+def test_readers_across_ticket_expiry(expiry_runs):
+    runs, t0 = expiry_runs
+    # past the first expiry, with time for re-authentication and some reads
+    while time.monotonic() - t0 < LIFETIME + 25:
+        assert all(r.thread.is_alive() for r in runs)
+        time.sleep(1)
+    for r in runs:
+        r.stop.set()
+        r.thread.join(timeout=30)
+        assert not r.errors, (r.errors, r.m.stderr()[-20000:])
+        assert r.reads > 100
+        err = r.m.stderr()
+        # the server really said the session expired, and we came back
+        assert "session expired: re-authenticating" in err, err[-3000:]
