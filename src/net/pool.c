@@ -50,6 +50,8 @@ static void server_free(gpointer p)
 		g_source_unref(s->retry);
 	}
 	g_ptr_array_unref(s->trees);
+	if (s->session)
+		sf_session_forget_caller(s->session);
 	sf_session_unref(s->session);
 	if (s->conn) {
 		sf_conn_set_notify(s->conn, NULL, NULL, NULL);

@@ -306,6 +306,12 @@ bool sf_session_valid(const sf_session *s)
 	return s->gen && s->gen == sf_conn_generation(s->conn) && sf_conn_alive(s->conn);
 }
 
+void sf_session_forget_caller(sf_session *s)
+{
+	s->done = NULL;
+	s->user = NULL;
+}
+
 void sf_session_mark_expired(sf_session *s)
 {
 	if (!s->done) /* not while an authentication is under way */

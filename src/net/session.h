@@ -47,6 +47,9 @@ void sf_session_logoff(sf_session *s, sf_rsp_fn done, void *user);
 /* Whether the session is established on its connection's current
  * generation (false between a connection loss and a successful reauth). */
 bool sf_session_valid(const sf_session *s);
+/* The owner goes away: an authentication under way (a Kerberos step on
+ * its worker thread) finishes without calling its done() any more. */
+void sf_session_forget_caller(sf_session *s);
 /* The server said the session expired (STATUS_NETWORK_SESSION_EXPIRED):
  * it is no longer valid, so the next attempt re-authenticates it. */
 void sf_session_mark_expired(sf_session *s);

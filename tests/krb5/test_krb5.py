@@ -8,6 +8,7 @@ than about two minutes left, so the shortest usable lifetime is ~2.5 min):
 they start in the background with the first test and are checked by the
 last one, so the rest of the suite runs meanwhile."""
 
+import errno
 import os
 import re
 import shutil
@@ -60,6 +61,7 @@ class ExpiryRun:
 
     def __init__(self, mount, sub, refresh_at=None, refresh=None):
         self.m = mount
+        self.failures = []  # (seconds, errno) once the credentials ran out
         os.makedirs(mount.path(sub), exist_ok=True)
         self.file = mount.path(sub, "expiry.txt")
         self.refresh_at = refresh_at
@@ -88,7 +90,10 @@ class ExpiryRun:
                     assert os.pread(fd, 64, 0) == b"still here\n"
                     os.stat(self.file)
                     self.reads += 1
-                except (OSError, AssertionError) as e:
+                except OSError as e:
+                    self.failures.append((time.monotonic() - start, e.errno))
+                    self.errors.append(f"{time.monotonic() - start:.1f} s: {e!r}")
+                except AssertionError as e:
                     self.errors.append(f"{time.monotonic() - start:.1f} s: {e!r}")
                 time.sleep(0.3)
         finally:
@@ -104,8 +109,7 @@ def expiry_runs(dc, tmp_path_factory):
     cc = str(tmp / "cc")
     t0 = time.monotonic()
     dc.kinit(cc, lifetime=f"{LIFETIME}s")
-    m1 = KMount(dc, opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + cc},
-                flags=os.environ.get("KRB5_TEST_FLAGS", "").split()).start()
+    m1 = KMount(dc, opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + cc}).start()
     runs = [ExpiryRun(m1, "c1", refresh_at=LIFETIME - 60, refresh=lambda: dc.kinit(cc))]
     # Keytab: every authentication gets a fresh short-lived TGT itself.
     conf = str(tmp / "krb5.conf")
@@ -118,6 +122,12 @@ def expiry_runs(dc, tmp_path_factory):
                 env={"KRB5CCNAME": "FILE:" + str(tmp / "none")})
     m2.env["KRB5_CONFIG"] = conf
     runs.append(ExpiryRun(m2.start(), "c2"))
+    # A cache nobody renews: once it runs out, I/O fails with EKEYEXPIRED
+    # and one line says why.
+    cc3 = str(tmp / "cc3")
+    dc.kinit(cc3, lifetime=f"{LIFETIME}s")
+    m3 = KMount(dc, opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + cc3}).start()
+    runs.append(ExpiryRun(m3, "c3"))
     for run in runs:
         run.thread.start()
     yield runs, t0
@@ -260,8 +270,17 @@ def test_readers_across_ticket_expiry(expiry_runs):
     for r in runs:
         r.stop.set()
         r.thread.join(timeout=30)
+    renewed, keytab, stale = runs
+    for r in (renewed, keytab):
         assert not r.errors, (r.errors, r.m.stderr()[-20000:])
         assert r.reads > 100
-        err = r.m.stderr()
         # the server really said the session expired, and we came back
-        assert "session expired: re-authenticating" in err, err[-3000:]
+        assert "session expired: re-authenticating" in r.m.stderr(), r.m.stderr()[-3000:]
+    # Nobody renewed this one: reads worked until the ticket ran out, then
+    # failed with EKEYEXPIRED, and one line named the cause.
+    assert stale.reads > 100
+    assert stale.failures, stale.m.stderr()[-3000:]
+    assert {e for _, e in stale.failures} == {errno.EKEYEXPIRED}, stale.failures
+    assert min(t for t, _ in stale.failures) > LIFETIME - 60
+    lines = [x for x in stale.m.stderr().splitlines() if "re-authentication failed" in x]
+    assert len(lines) == 1 and "expired at" in lines[0], stale.m.stderr()[-3000:]
