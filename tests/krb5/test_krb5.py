@@ -139,8 +139,11 @@ def expiry_runs(dc, tmp_path_factory):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _start_expiry_early(expiry_runs):
-    """Start the expiry runs with the module's first test."""
+def _start_expiry_early(request):
+    """Start the expiry runs with the module's first test (unless only
+    other tests were selected, e.g. with -k)."""
+    if any(item.name.startswith("test_readers_across") for item in request.session.items):
+        request.getfixturevalue("expiry_runs")
     yield
 
 
@@ -160,6 +163,34 @@ def test_keytab_without_cache(dc, kmount, tmp_path):
                env={"KRB5CCNAME": "FILE:" + none}).start()
     file_ops(m, dc.share_path(), name="kt")
     assert not os.path.exists(none)  # the keytab's tickets stay in memory
+
+
+def test_keytab_principal(dc, kmount, tmp_path):
+    none = {"KRB5CCNAME": "FILE:" + str(tmp_path / "none")}
+    m = kmount(opts=f"sec=krb5,krb5_keytab={dc.keytab},krb5_principal={dc.user}@{dc.realm}",
+               env=none).start()
+    assert os.path.isdir(m.dir) and os.listdir(m.dir) is not None
+    code, err = kmount(opts=f"sec=krb5,krb5_keytab={dc.keytab},"
+                       f"krb5_principal={dc.user2}@{dc.realm}", env=none).fail()
+    assert code != 0
+    assert "keytab" in one_line(err)
+
+
+def test_cruid_picks_that_users_cache(dc, kmount, tmp_path):
+    uid = 47311  # nobody's: /tmp/krb5cc_<uid> is made here and removed
+    cache = f"/tmp/krb5cc_{uid}"
+    assert not os.path.exists(cache)
+    try:
+        dc.kinit(cache)
+        m = kmount(opts=f"sec=krb5,cruid={uid}",
+                   env={"KRB5CCNAME": "FILE:" + str(tmp_path / "none")}).start()
+        with open(m.path("cruid.txt"), "w") as f:
+            f.write("x")
+        assert os.path.exists(os.path.join(dc.share_path(), "cruid.txt"))
+        os.unlink(m.path("cruid.txt"))
+        assert f"cifs/{dc.fqdn}" in dc.klist(cache)
+    finally:
+        os.unlink(cache)
 
 
 @pytest.mark.parametrize("vers,seal", [("3.1.1", False), ("3.1.1", True), ("3.0", False),
