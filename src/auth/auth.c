@@ -247,6 +247,11 @@ const char *sf_auth_error(const sf_auth *a)
 	return a->ops->error ? a->ops->error(a->ctx) : NULL;
 }
 
+int sf_auth_lifetime(const sf_auth *a)
+{
+	return a->ops->lifetime ? a->ops->lifetime(a->ctx) : -1;
+}
+
 bool sf_auth_may_block(const sf_auth *a)
 {
 	return a->kind == SF_AUTH_KRB5 && a->leg == 0;

@@ -447,6 +447,18 @@ static bool km_verify_mic(void *ctx, const uint8_t *msg, size_t len, const uint8
 	return gss_verify_mic(&min, m->gctx, &mb, &tb, NULL) == GSS_S_COMPLETE;
 }
 
+static int km_lifetime(void *ctx)
+{
+	struct krb5_mech *m = ctx;
+	OM_uint32 min, lt = 0;
+	if (m->gctx == GSS_C_NO_CONTEXT ||
+	    GSS_ERROR(
+	            gss_inquire_context(&min, m->gctx, NULL, NULL, &lt, NULL, NULL, NULL, NULL)) ||
+	    lt == GSS_C_INDEFINITE || lt > INT32_MAX)
+		return -1;
+	return (int)lt;
+}
+
 static bool km_complete(void *ctx)
 {
 	return ((struct krb5_mech *)ctx)->done;
@@ -497,6 +509,7 @@ const struct sf_mech_ops sf_krb5_ops = {
         .wants_mic = km_wants_mic,
         .verify_mic = km_verify_mic,
         .complete = km_complete,
+        .lifetime = km_lifetime,
         .error = km_error,
         .free = km_free,
 };

@@ -44,6 +44,9 @@ struct sf_mech_ops {
 	 * AP-REP verified, mutual authentication); NULL: done once it has
 	 * produced its last token. */
 	bool (*complete)(void *ctx);
+	/* Seconds the credentials behind an established context stay valid
+	 * (the Kerberos ticket's end), -1 when unknown or unlimited. */
+	int (*lifetime)(void *ctx);
 	/* One line saying why the last call failed, or NULL. */
 	const char *(*error)(void *ctx);
 	void (*free)(void *ctx);
@@ -68,6 +71,9 @@ enum sf_auth_kind sf_auth_kind(const sf_auth *a);
  * the cause (no ticket, expired ticket, unknown SPN, clock skew), or NULL
  * when the mechanism has nothing to say. */
 const char *sf_auth_error(const sf_auth *a);
+/* Seconds until the credentials behind the context end (Kerberos: the
+ * ticket), -1 when unknown or unlimited (NTLM). */
+int sf_auth_lifetime(const sf_auth *a);
 /* Whether sf_auth_step() may block on the network (it talks to the KDC):
  * such a step runs on a worker thread, never on the main loop. */
 bool sf_auth_may_block(const sf_auth *a);

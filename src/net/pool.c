@@ -257,6 +257,23 @@ static void session_expired(sf_tree *t, void *user)
 	schedule_retry(s);
 }
 
+/* Kerberos: the next ticket is in hand before the current one ends:
+ * re-authenticate now (the slow part, the KDC, is already done), as if the
+ * session had expired. */
+static void renew_ready(sf_session *ss, void *user)
+{
+	struct server *s = user;
+	if (s->pool->shutdown || !sf_session_valid(ss))
+		return;
+	g_message("%s: Kerberos ticket renewed before it ran out: re-authenticating",
+	          sf_conn_peer(s->conn));
+	for (guint i = 0; i < s->trees->len; i++)
+		sf_tree_mark_down(g_ptr_array_index(s->trees, i));
+	sf_session_mark_expired(ss);
+	s->lost_at = g_get_monotonic_time();
+	schedule_retry(s);
+}
+
 /* Unsolicited breaks go to the tree whose handle holds the lease; one
  * nobody claims is still acknowledged (the server would wait for it). */
 static void conn_notify(void *user, const uint8_t *pdu, size_t len)
@@ -353,6 +370,10 @@ static void first_session(sf_session *ss, uint32_t status, const char *why, void
 	}
 	s->session = ss;
 	s->started = true;
+	/* SMBFUSE_TEST_NO_RENEWAL: for tests of what happens when a ticket
+	 * does run out (tests/krb5); never needed otherwise. */
+	if (!g_getenv("SMBFUSE_TEST_NO_RENEWAL"))
+		sf_session_set_renew(ss, renew_ready, s);
 	struct waiter *w;
 	while ((w = g_queue_pop_head(&s->waiters)))
 		connect_tree(s, w);

@@ -68,6 +68,7 @@ class ExpiryRun:
         self.refresh = refresh
         self.errors = []
         self.reads = 0
+        self.slowest = 0.0  # seconds, the longest read + stat
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._read, daemon=True)
 
@@ -87,8 +88,10 @@ class ExpiryRun:
                     self.refresh()
                     refreshed = True
                 try:
+                    t = time.monotonic()
                     assert os.pread(fd, 64, 0) == b"still here\n"
                     os.stat(self.file)
+                    self.slowest = max(self.slowest, time.monotonic() - t)
                     self.reads += 1
                 except OSError as e:
                     self.failures.append((time.monotonic() - start, e.errno))
@@ -103,39 +106,50 @@ class ExpiryRun:
 @pytest.fixture(scope="module")
 def expiry_runs(dc, tmp_path_factory):
     from conftest import KMount
+    from delayproxy import DelayProxy
     tmp = tmp_path_factory.mktemp("expiry")
-    # Cache: kinit with a short lifetime; renewed (a normal kinit) a
-    # minute before it runs out, as a user or a renewal daemon would.
+    runs = {}
+    # 1. A cache renewed by kinit a minute before it runs out (as a user or
+    # a renewal daemon would), with the daemon's own early renewal off: the
+    # server says the session expired, and the renewed cache is used.
     cc = str(tmp / "cc")
     t0 = time.monotonic()
     dc.kinit(cc, lifetime=f"{LIFETIME}s")
-    m1 = KMount(dc, opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + cc}).start()
-    runs = [ExpiryRun(m1, "c1", refresh_at=LIFETIME - 60, refresh=lambda: dc.kinit(cc))]
-    # Keytab: every authentication gets a fresh short-lived TGT itself.
-    conf = str(tmp / "krb5.conf")
-    with open(dc.krb5_conf) as f:
-        text = f.read()
-    with open(conf, "w") as f:
-        f.write(text.replace("[libdefaults]\n",
-                             f"[libdefaults]\n\tticket_lifetime = {LIFETIME}s\n", 1))
-    m2 = KMount(dc, opts=f"sec=krb5,krb5_keytab={dc.keytab2}",
-                env={"KRB5CCNAME": "FILE:" + str(tmp / "none")})
-    m2.env["KRB5_CONFIG"] = conf
-    runs.append(ExpiryRun(m2.start(), "c2"))
-    # A cache nobody renews: once it runs out, I/O fails with EKEYEXPIRED
+    m = KMount(dc, opts="sec=krb5",
+               env={"KRB5CCNAME": "FILE:" + cc, "SMBFUSE_TEST_NO_RENEWAL": "1"}).start()
+    runs["expired"] = ExpiryRun(m, "c1", refresh_at=LIFETIME - 60, refresh=lambda: dc.kinit(cc))
+    # 2. A cache nobody renews: once it runs out, I/O fails with EKEYEXPIRED
     # and one line says why.
     cc3 = str(tmp / "cc3")
     dc.kinit(cc3, lifetime=f"{LIFETIME}s")
-    m3 = KMount(dc, opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + cc3}).start()
-    runs.append(ExpiryRun(m3, "c3"))
-    for run in runs:
+    m = KMount(dc, opts="sec=krb5", env={"KRB5CCNAME": "FILE:" + cc3}).start()
+    runs["stale"] = ExpiryRun(m, "c3")
+    # 3. A keytab, behind a KDC that answers after 5 s: the next ticket is
+    # got before the current one ends, off the main loop, so reads of an
+    # open file never wait for the KDC.
+    kdc = DelayProxy(dc.kdc_port, 2500, server_host=dc.ip)
+    kdc.start()
+    conf = str(tmp / "krb5.conf")
+    with open(dc.krb5_conf) as f:
+        text = f.read()
+    text = text.replace("[libdefaults]\n", f"[libdefaults]\n\tticket_lifetime = {LIFETIME}s\n"
+                        "\tkdc_timeout = 60\n", 1)
+    text = text.replace(f"kdc = {dc.ip}:{dc.kdc_port}", f"kdc = tcp/127.0.0.1:{kdc.port}")
+    with open(conf, "w") as f:
+        f.write(text)
+    m = KMount(dc, opts=f"sec=krb5,krb5_keytab={dc.keytab2}",
+               env={"KRB5CCNAME": "FILE:" + str(tmp / "none")})
+    m.env["KRB5_CONFIG"] = conf
+    runs["slowkdc"] = ExpiryRun(m.start(timeout=120), "c2")
+    for run in runs.values():
         run.thread.start()
     yield runs, t0
-    for run in runs:
+    for run in runs.values():
         run.stop.set()
         run.thread.join(timeout=30)
-    for run in runs:
+    for run in runs.values():
         run.m.stop()
+    kdc.stop()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -295,18 +309,23 @@ def test_default_with_ticket_is_kerberos(dc, kmount, ccache, tmp_path):
 def test_readers_across_ticket_expiry(expiry_runs):
     runs, t0 = expiry_runs
     # past the first expiry, with time for re-authentication and some reads
-    while time.monotonic() - t0 < LIFETIME + 25:
-        assert all(r.thread.is_alive() for r in runs)
+    while time.monotonic() - t0 < LIFETIME + 30:
+        assert all(r.thread.is_alive() for r in runs.values())
         time.sleep(1)
-    for r in runs:
+    for r in runs.values():
         r.stop.set()
         r.thread.join(timeout=30)
-    renewed, keytab, stale = runs
-    for r in (renewed, keytab):
+    expired, stale, slow = runs["expired"], runs["stale"], runs["slowkdc"]
+    for r in (expired, slow):
         assert not r.errors, (r.errors, r.m.stderr()[-20000:])
         assert r.reads > 100
-        # the server really said the session expired, and we came back
-        assert "session expired: re-authenticating" in r.m.stderr(), r.m.stderr()[-3000:]
+    # the server said the session expired, and the renewed cache was used
+    assert "session expired: re-authenticating" in expired.m.stderr(), expired.m.stderr()
+    # the keytab's next ticket came before the end, and the 5 s KDC never
+    # held up a read of the open file
+    assert "renewed before it ran out" in slow.m.stderr(), slow.m.stderr()
+    assert "session expired" not in slow.m.stderr(), slow.m.stderr()
+    assert slow.slowest < 5.0, slow.slowest
     # Nobody renewed this one: reads worked until the ticket ran out, then
     # failed with EKEYEXPIRED, and one line named the cause.
     assert stale.reads > 100
