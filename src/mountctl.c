@@ -36,6 +36,7 @@ struct mount_state {
 	guint fuse_src, sig_src[3];
 	bool mounted;
 	bool debug;
+	bool krb5_chosen; /* Kerberos by default (no sec=), NTLMv2 left to try */
 };
 
 /* Tell the waiting parent how start-up ended (or print it ourselves). */
@@ -170,6 +171,17 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	/* The credentials stay (in secure memory, out of core dumps) for
 	 * re-authentication after a reconnect; they are wiped at unmount. */
 	uint32_t st = sf_client_open(&co, NULL, &m->client, &why);
+	/* Kerberos chosen by default and refused (a ticket for another realm,
+	 * a server outside it): NTLMv2 when there is a password, as Windows
+	 * does. sec=krb5 never falls back. */
+	if (st && m->krb5_chosen && cfg->creds->user && cfg->creds->password &&
+	    sf_exit_for_status(st) != SF_EXIT_CONNECT) {
+		g_message("Kerberos failed (%s); trying NTLMv2", why ? why : sf_ntstatus_name(st));
+		g_free(why);
+		why = NULL;
+		co.auth = cfg->auth = SF_AUTH_NTLM;
+		st = sf_client_open(&co, NULL, &m->client, &why);
+	}
 	if (st) {
 		report(m, sf_exit_for_status(st), why);
 		g_free(why);
@@ -341,6 +353,7 @@ static int mount_main(struct sf_config *cfg, const char *prog)
 	if (!cfg->auth_given && cfg->auth == SF_AUTH_NTLM && sf_krb5_available() &&
 	    !g_hostname_is_ip_address(cfg->host) && sf_krb5_have_creds(cfg->creds)) {
 		cfg->auth = SF_AUTH_KRB5;
+		m.krb5_chosen = true;
 		if (cfg->debug)
 			fprintf(stderr, "%s: a Kerberos ticket was found: using Kerberos\n", prog);
 	}

@@ -304,6 +304,18 @@ def test_default_with_ticket_is_kerberos(dc, kmount, ccache, tmp_path):
     assert f"cifs/{dc.fqdn}@{dc.realm}" in dc.klist(ccache)
 
 
+def test_default_kerberos_refused_falls_back_to_ntlmv2(dc, kmount, ccache, tmp_path):
+    dc.kinit(ccache)
+    cred = tmp_path / "cred"
+    cred.write_text(f"username={dc.user}\npassword={dc.password}\ndomain={dc.domain}\n")
+    os.chmod(cred, 0o600)
+    # the ticket cannot get us in (no such service principal): NTLMv2 can
+    m = kmount(opts=f"credentials={cred},spn=cifs/nosuch.test.lan",
+               env={"KRB5CCNAME": "FILE:" + ccache}).start()
+    file_ops(m, dc.share_path(), name="fallback")
+    assert "trying NTLMv2" in m.stderr()
+
+
 # ---- last: the readers across expiry ----------------------------------------------
 
 def test_readers_across_ticket_expiry(expiry_runs):
