@@ -11,7 +11,9 @@
 #include "mountctl.h"
 #include "auth/krb5_gss.h"
 
+#include "fs/shares.h"
 #include "fuse/ops.h"
+#include "stats.h"
 #include "net/client.h"
 #include "util/log.h"
 #include "proto/ntstatus.h"
@@ -33,7 +35,7 @@ struct mount_state {
 	struct fuse_session *se;
 	struct fuse_buf buf;
 	GMainLoop *loop;
-	guint fuse_src, sig_src[3];
+	guint fuse_src, sig_src[4];
 	bool mounted;
 	bool debug;
 	bool krb5_chosen; /* Kerberos by default (no sec=), NTLMv2 left to try */
@@ -95,6 +97,12 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		m->fuse_src = 0;
 		return G_SOURCE_REMOVE;
 	}
+	/* The opcode, for the counters (struct fuse_in_header: len, opcode). */
+	if (!(m->buf.flags & FUSE_BUF_IS_FD) && (size_t)r >= 8) {
+		uint32_t op;
+		memcpy(&op, (const char *)m->buf.mem + 4, sizeof op);
+		m->ctx.stats.ops[op < SF_FUSE_OPCODES ? op : 0]++;
+	}
 	sf_fuse_dispatch_begin(&m->ctx);
 	fuse_session_process_buf(m->se, &m->buf);
 	sf_fuse_dispatch_end(&m->ctx);
@@ -103,6 +111,24 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		m->fuse_src = 0;
 		return G_SOURCE_REMOVE;
 	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void log_line(const char *line, void *user)
+{
+	g_message("%s", line);
+}
+
+static void print_line(const char *line, void *user)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
+/* SIGUSR1: the counters, to wherever messages go (stats.h). */
+static gboolean on_usr1(gpointer p)
+{
+	struct mount_state *m = p;
+	sf_stats_emit(m->client, &m->ctx, log_line, NULL);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -148,6 +174,28 @@ static int check_prefix(sf_fs *fs)
 	return p.err;
 }
 
+static void get_share_tree(void *ctx, const char *share, sf_tree_fn done, void *user)
+{
+	struct mount_state *m = ctx;
+	sf_client_get_tree(m->client, share, done, user);
+}
+
+/* A server root: the shares, through srvsvc on IPC$ (already connected). */
+static int list_shares(struct mount_state *m, struct sf_config *cfg, GPtrArray **out)
+{
+	char *why = NULL;
+	uint32_t st = sf_shares_enum_sync(m->client->tree, cfg->host, NULL, m->client->ctx, out,
+	                                  &why, NULL);
+	if (!st)
+		return 0;
+	char *msg = g_strdup_printf("listing the shares of //%s: %s%s%s", cfg->host,
+	                            sf_ntstatus_name(st), why ? ": " : "", why ? why : "");
+	report(m, sf_exit_for_status(st), msg);
+	g_free(msg);
+	g_free(why);
+	return sf_exit_for_status(st);
+}
+
 static int run(struct mount_state *m, struct sf_config *cfg)
 {
 	setup_logging(cfg);
@@ -156,7 +204,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .host = cfg->host,
 	        .addr = cfg->addr,
 	        .port = cfg->port,
-	        .share = cfg->share,
+	        .share = cfg->share ? cfg->share : "IPC$",
 	        .min_dialect = cfg->min_dialect,
 	        .max_dialect = cfg->max_dialect,
 	        .auth = cfg->auth,
@@ -197,7 +245,16 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .nolease = cfg->nolease,
 	        .prefix = cfg->prefix,
 	};
-	m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	if (cfg->share) {
+		m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+	} else {
+		GPtrArray *shares = NULL;
+		int rc = list_shares(m, cfg, &shares);
+		if (rc)
+			return rc;
+		m->ctx.fs = sf_fs_new_root(m->client->tree, &fc, shares, get_share_tree, m);
+		g_ptr_array_unref(shares);
+	}
 	if (cfg->prefix) {
 		int rc = check_prefix(m->ctx.fs);
 		if (rc) {
@@ -217,6 +274,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
 	m->ctx.serverino = cfg->serverino;
 	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
+	m->ctx.writeback_cache = cfg->cache == SF_CACHE_LOOSE;
 	m->ctx.ro = cfg->ro;
 	m->ctx.mfsymlinks = cfg->mfsymlinks;
 	m->ctx.brl = !cfg->nobrl;
@@ -230,7 +288,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 
 	/* Host and share come from the command line and may hold ',' or
 	 * '\\': escaped, they cannot end fsname= and add options. */
-	char *raw = g_strdup_printf("//%s/%s%s%s", cfg->host, cfg->share, cfg->prefix ? "/" : "",
+	char *raw = g_strdup_printf("//%s%s%s%s%s", cfg->host, cfg->share ? "/" : "",
+	                            cfg->share ? cfg->share : "", cfg->prefix ? "/" : "",
 	                            cfg->prefix ? cfg->prefix : "");
 	char *fsname = sf_fuse_opt_escape(raw);
 	g_free(raw);
@@ -264,6 +323,8 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	}
 	g_string_free(mo, TRUE);
 	m->mounted = true;
+	m->ctx.se = m->se;
+	sf_pc_start(&m->ctx);
 	sf_fuse_set_readahead(cfg->mountpoint, m->ctx.readahead);
 	report(m, 0, NULL);
 	if (!cfg->foreground) {
@@ -287,8 +348,14 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->sig_src[0] = g_unix_signal_add(SIGTERM, on_signal, m);
 	m->sig_src[1] = g_unix_signal_add(SIGINT, on_signal, m);
 	m->sig_src[2] = g_unix_signal_add(SIGHUP, on_signal, m);
+	m->sig_src[3] = g_unix_signal_add(SIGUSR1, on_usr1, m);
 	g_main_loop_run(m->loop);
 	return 0;
+}
+
+static gboolean tick_wake(gpointer p)
+{
+	return G_SOURCE_CONTINUE;
 }
 
 /* Orderly teardown, also on a signal in the middle of busy I/O: stop
@@ -309,25 +376,30 @@ static void teardown(struct mount_state *m)
 		if (m->mounted)
 			fuse_session_unmount(m->se);
 	}
-	if (m->client && m->client->pool) {
-		/* What the outages cost, for -d and the resilience tests. */
-		const struct sf_resilience_stats *rs = sf_pool_stats(m->client->pool);
-		if (m->debug)
-			fprintf(stderr,
-			        "smbfuse: resilience: reconnects=%" G_GUINT64_FORMAT
-			        " replays=%" G_GUINT64_FORMAT
-			        " handles_reclaimed=%" G_GUINT64_FORMAT
-			        " handles_lost=%" G_GUINT64_FORMAT
-			        " handles_reopened=%" G_GUINT64_FORMAT
-			        " timeouts=%" G_GUINT64_FORMAT "\n",
-			        rs->reconnects, rs->replays, rs->handles_reclaimed,
-			        rs->handles_lost, rs->handles_reopened, rs->timeouts);
-	}
-	if (m->ctx.fs)
+	/* What the mount did (and what outages cost), for -d and the tests. */
+	if (m->client && m->debug)
+		sf_stats_emit(m->client, &m->ctx, print_line, NULL);
+	if (m->ctx.fs) {
 		sf_fs_close_all(m->ctx.fs);
+		/* The shares of a server root have trees of their own, which
+		 * sf_client_close does not wait for: their CLOSEs are answered
+		 * before the LOGOFF (bounded, a lost server must not hold us). */
+		if (sf_fs_root_connected(m->ctx.fs) > 0) {
+			GSource *tick = g_timeout_source_new(100); /* the deadline is seen */
+			g_source_set_callback(tick, tick_wake, NULL, NULL);
+			g_source_attach(tick, NULL);
+			gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+			while (sf_fs_outstanding(m->ctx.fs) > 0 &&
+			       g_get_monotonic_time() < deadline)
+				g_main_context_iteration(NULL, TRUE);
+			g_source_destroy(tick);
+			g_source_unref(tick);
+		}
+	}
 	sf_client_close(m->client); /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
-		; /* deferred completions of the failed requests */
+		;            /* deferred completions of the failed requests */
+	sf_pc_stop(&m->ctx); /* its thread uses the session */
 	if (m->se)
 		fuse_session_destroy(m->se);
 	free(m->buf.mem);

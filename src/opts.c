@@ -113,7 +113,7 @@ static bool opt_prefixpath(struct sf_config *c, const char *k, const char *v, GE
 bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err)
 {
 	if (!(unc[0] == '/' && unc[1] == '/') && !(unc[0] == '\\' && unc[1] == '\\'))
-		return BAD("'%s' is not a share (//server/share)", unc);
+		return BAD("'%s' is not a share (//server/share) or a server (//server)", unc);
 	char *s = g_strdup(unc + 2);
 	g_strdelimit(s, "\\", '/');
 	char *slash = strchr(s, '/');
@@ -134,11 +134,15 @@ bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err)
 	} else if ((port = strchr(host, ':'))) {
 		*port++ = 0;
 	}
-	if (!*host || !share || !*share) {
-		(void)BAD("'%s' names no share (//server/share)", unc);
+	if (!*host) {
+		(void)BAD("'%s' names no server (//server/share)", unc);
 		goto out;
 	}
-	char *rest = strchr(share, '/');
+	/* //server or //server/: the server root (one directory per disk
+	 * share); share stays NULL. */
+	if (share && !*share)
+		share = NULL;
+	char *rest = share ? strchr(share, '/') : NULL;
 	if (rest) {
 		*rest++ = 0; /* //server/share/dir/sub mounts dir/sub */
 		if (!set_prefix(c, rest, err))
@@ -154,7 +158,7 @@ bool sf_config_parse_unc(struct sf_config *c, const char *unc, GError **err)
 	g_free(c->share);
 	c->unc = g_strdup(unc);
 	c->host = g_strdup(host);
-	c->share = g_strdup(share);
+	c->share = share ? g_strdup(share) : NULL;
 	if (p && !c->port) /* an explicit port= option wins */
 		c->port = p;
 	ok = true;
@@ -360,10 +364,12 @@ static bool opt_cache(struct sf_config *c, const char *k, const char *v, GError 
 		c->cache = SF_CACHE_STRICT;
 	else if (!strcmp(v, "none"))
 		c->cache = SF_CACHE_NONE;
-	else if (!strcmp(v, "loose") || !strcmp(v, "ro") || !strcmp(v, "singleclient"))
-		return BAD("cache=%s is not supported by smbfuse (strict or none)", v);
+	else if (!strcmp(v, "loose"))
+		c->cache = SF_CACHE_LOOSE;
+	else if (!strcmp(v, "ro") || !strcmp(v, "singleclient"))
+		return BAD("cache=%s is not supported by smbfuse (strict, loose or none)", v);
 	else
-		return BAD("cache= takes strict or none");
+		return BAD("cache= takes strict, loose or none");
 	return true;
 }
 
@@ -722,6 +728,8 @@ bool sf_config_parse_opts(struct sf_config *c, const char *opts, GError **err)
 /* What follows from the options together. */
 static bool finish(struct sf_config *c, GError **err)
 {
+	if (!c->share && c->prefix)
+		return BAD("prefixpath= needs a share (//server/share)");
 	if (c->acregmax < 0)
 		c->acregmax = c->actimeo;
 	if (c->acdirmax < 0)
@@ -778,7 +786,7 @@ bool sf_config_parse(struct sf_config *c, int argc, char **argv, GError **err)
 		}
 	}
 	if (npos < 2)
-		return BAD("usage: mount.smbfuse //server/share MOUNTPOINT [-o options]");
+		return BAD("usage: mount.smbfuse //server[/share] MOUNTPOINT [-o options]");
 	if (!sf_config_parse_unc(c, pos[0], err))
 		return false;
 	g_free(c->mountpoint);

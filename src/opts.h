@@ -17,14 +17,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum sf_cache_mode { SF_CACHE_STRICT, SF_CACHE_NONE };
+enum sf_cache_mode { SF_CACHE_STRICT, SF_CACHE_NONE, SF_CACHE_LOOSE };
 
 struct sf_config {
 	char *unc; /* as given */
 	char *host;
 	char *addr; /* ip=/addr=: where to connect; host still names the server (SPN) */
 	uint16_t port;
-	char *share;
+	char *share; /* NULL: the server root (//server), one directory per share */
 	char *mountpoint;
 	/* The directory of the share that is mounted ('/'-separated, no
 	 * leading or trailing '/'), from //server/share/dir or prefixpath=;

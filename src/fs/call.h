@@ -9,19 +9,71 @@
 #include "proto/fscc.h"
 #include "proto/smb2.h"
 
+struct fs_root;
+
 struct sf_fs {
 	sf_tree *tree;
+	struct fs_root *root; /* a server root (root.c), else NULL */
 	struct sf_fs_config cfg;
 	uint32_t max_read, max_write, max_transact;
 	/* Handles given out and not yet closed: the kernel's RELEASEs are
 	 * not read once the mount is torn down, so they are freed here. */
 	GHashTable *handles;
+	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
+	void *break_user;
 };
 
 /* A mount path ("" is the mount's root) as the UTF-16 name the server
  * knows: below the mounted sub-directory, name rules applied. NULL with
  * *err set (EINVAL, ENAMETOOLONG, ...). */
 uint8_t *fs_server_path(const sf_fs *fs, const char *path, size_t *out_bytes, int *err);
+
+/* ---- root.c: routing in a server-root fs ----------------------------------- */
+
+/* What an operation does with its path: uses it, creates it (a new name
+ * beside the shares is EACCES, a share's own root EEXIST), or removes or
+ * renames it (a share's own root is EACCES). */
+enum { FS_USE, FS_CREATE, FS_REMOVE };
+/* In a server root, "share/rest" becomes rest on share's fs: 0 with *fs
+ * and *path replaced, or an errno. Does nothing (0) in a share's fs. */
+int fs_route(sf_fs **fs, const char **path, int mode);
+/* Two paths that must be on one share (rename, link): EXDEV otherwise. */
+int fs_route2(sf_fs **fs, const char **from, const char **to);
+/* A handle's own fs. */
+int fs_route_handle(sf_fs **fs, struct sf_fs_handle *h);
+/* What the root answers itself (true when it did). */
+bool fs_root_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user);
+bool fs_root_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user);
+bool fs_root_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
+bool fs_root_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user);
+void fs_root_each(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user);
+void fs_root_free(struct fs_root *r);
+
+/* Route or answer the error from the loop, and return. */
+#define FS_ROUTE(fs, path, mode, later_fn, cb, user)                                               \
+	do {                                                                                       \
+		int e_ = fs_route(&(fs), &(path), (mode));                                         \
+		if (e_) {                                                                          \
+			later_fn((fs), (cb), (user), e_);                                          \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+#define FS_ROUTE2(fs, from, to, later_fn, cb, user)                                                \
+	do {                                                                                       \
+		int e_ = fs_route2(&(fs), &(from), &(to));                                         \
+		if (e_) {                                                                          \
+			later_fn((fs), (cb), (user), e_);                                          \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+#define FS_ROUTE_H(fs, h, later_fn, cb, user)                                                      \
+	do {                                                                                       \
+		int e_ = fs_route_handle(&(fs), (h));                                              \
+		if (e_) {                                                                          \
+			later_fn((fs), (cb), (user), e_);                                          \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
 
 #define MAX_PARTS 6
 

@@ -59,10 +59,54 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	return fs;
 }
 
+/* Breaks name the file id; the caller knows its handle. */
+static void tree_break(void *user, struct smb2_fileid fid, uint32_t new_state, sf_break_ack *ack)
+{
+	sf_fs *fs = user;
+	GHashTableIter it;
+	gpointer k;
+	g_hash_table_iter_init(&it, fs->handles);
+	while (g_hash_table_iter_next(&it, &k, NULL)) {
+		struct sf_fs_handle *h = k;
+		if (h->fid.persistent == fid.persistent && h->fid.volatile_ == fid.volatile_) {
+			h->lease_state = new_state;
+			if (fs->break_hook) {
+				fs->break_hook(fs->break_user, h, ack);
+				return;
+			}
+		}
+	}
+	sf_tree_break_done(ack);
+}
+
+struct hook_args {
+	sf_fs_break_fn hook;
+	void *user;
+};
+
+static void set_hook_of(sf_fs *child, void *user)
+{
+	struct hook_args *a = user;
+	sf_fs_set_break_hook(child, a->hook, a->user);
+}
+
+void sf_fs_set_break_hook(sf_fs *fs, sf_fs_break_fn hook, void *user)
+{
+	fs->break_hook = hook;
+	fs->break_user = user;
+	sf_tree_set_break_hook(fs->tree, hook ? tree_break : NULL, fs);
+	if (fs->root) { /* the shares entered so far; root.c gives it to later ones */
+		struct hook_args a = {hook, user};
+		fs_root_each(fs, set_hook_of, &a);
+	}
+}
+
 void sf_fs_free(sf_fs *fs)
 {
 	if (!fs)
 		return;
+	fs_root_free(fs->root);
+	sf_tree_set_break_hook(fs->tree, NULL, NULL);
 	g_hash_table_destroy(fs->handles);
 	g_free((char *)fs->cfg.prefix);
 	sf_tree_unref(fs->tree);
@@ -255,7 +299,7 @@ void to_stat(const sf_fs *fs, const struct smb2_file_times *t, uint64_t file_id,
 	st->st_mode = dir ? (S_IFDIR | fs->cfg.dir_mode) : (S_IFREG | fs->cfg.file_mode);
 	if (!dir && (t->attributes & FILE_ATTRIBUTE_READONLY))
 		st->st_mode &= ~(mode_t)0222;
-	st->st_ino = file_id;
+	st->st_ino = file_id ? file_id ^ fs->cfg.ino_salt : 0;
 	st->st_nlink = dir ? 2 : (nlink ? nlink : 1);
 	st->st_uid = fs->cfg.uid;
 	st->st_gid = fs->cfg.gid;
@@ -296,6 +340,9 @@ static void stat_done(struct call *c)
 
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 {
+	if (fs->root && fs_root_stat(fs, path, cb, user))
+		return;
+	FS_ROUTE(fs, path, FS_USE, later_stat, cb, user);
 	struct sf_req_spec s[4];
 	int err = 0;
 	/* lstat semantics: a symbolic link is reported, not followed (the
@@ -342,6 +389,7 @@ static void open_done(struct call *c)
 		cb(user, EIO, NULL, NULL);
 	} else {
 		struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
+		h->owner = c->fs;
 		h->fid = cr.fid;
 		h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
 		g_hash_table_add(c->fs->handles, h);
@@ -374,6 +422,7 @@ static void open_done(struct call *c)
 				oi.lease = op->lease;
 				oi.lease.state = l.state;
 				oi.lease.epoch = l.epoch;
+				h->lease_state = l.state;
 			}
 		}
 		oi.change_time = cr.t.change;
@@ -395,6 +444,7 @@ static void open_done(struct call *c)
 
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
 {
+	FS_ROUTE(fs, path, (flags & O_CREAT) ? FS_CREATE : FS_USE, later_open, cb, user);
 	uint32_t access = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
 	int acc = flags & O_ACCMODE;
 	if (acc == O_RDONLY || acc == O_RDWR)
@@ -513,6 +563,7 @@ static void close_done(struct call *c)
 
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	struct sf_req_spec s;
 	close_spec(&s, h->fid); /* the server drops the handle's locks */
 	struct close_op *op = g_new(struct close_op, 1);
@@ -521,8 +572,28 @@ void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 	call_run(call_new(fs, close_done, NULL, op), &s, 1);
 }
 
+static void outstanding_of(sf_fs *child, void *user)
+{
+	*(unsigned *)user += sf_fs_outstanding(child);
+}
+
+unsigned sf_fs_outstanding(sf_fs *fs)
+{
+	unsigned n = sf_tree_outstanding(fs->tree);
+	if (fs->root)
+		fs_root_each(fs, outstanding_of, &n);
+	return n;
+}
+
+static void close_all_of(sf_fs *child, void *user)
+{
+	sf_fs_close_all(child);
+}
+
 void sf_fs_close_all(sf_fs *fs)
 {
+	if (fs->root)
+		fs_root_each(fs, close_all_of, NULL);
 	GList *all = g_hash_table_get_keys(fs->handles);
 	for (GList *l = all; l; l = l->next)
 		sf_fs_close(fs, l->data, NULL, NULL);
@@ -531,6 +602,7 @@ void sf_fs_close_all(sf_fs *fs)
 
 void sf_fs_flush(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	size_t blen;
 	struct sf_req_spec s = {.command = SMB2_FLUSH};
 	s.body = smb2_flush_req_encode(h->fid, &blen);
@@ -564,6 +636,10 @@ static void read_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t size,
                          sf_fs_data_fn cb, void *user)
 {
+	if (fs_route_handle(&fs, h)) {
+		later_data(fs, cb, user, EBADF);
+		return 0;
+	}
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(size, fs->max_read);
 	size_t blen;
@@ -576,13 +652,27 @@ sf_req_handle sf_fs_read(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, size_t
 	return q;
 }
 
+static void set_group_of(sf_fs *child, void *user)
+{
+	sf_fs_set_group(child, *(uint64_t *)user);
+}
+
+static void cancel_group_of(sf_fs *child, void *user)
+{
+	sf_fs_cancel_group(child, *(uint64_t *)user);
+}
+
 void sf_fs_set_group(sf_fs *fs, uint64_t group)
 {
+	if (fs->root)
+		fs_root_each(fs, set_group_of, &group);
 	sf_tree_set_group(fs->tree, group);
 }
 
 void sf_fs_cancel_group(sf_fs *fs, uint64_t group)
 {
+	if (fs->root)
+		fs_root_each(fs, cancel_group_of, &group);
 	sf_tree_cancel_group(fs->tree, group);
 }
 
@@ -603,15 +693,18 @@ static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t l
 sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data,
                           size_t len, sf_fs_count_fn cb, void *user)
 {
+	if (fs_route_handle(&fs, h)) {
+		later_count(fs, cb, user, EBADF);
+		return 0;
+	}
 	struct io_req *r = g_new(struct io_req, 1);
 	r->cb = cb, r->user = user, r->len = MIN(len, fs->max_write);
 	size_t blen;
-	struct sf_req_spec s = {.command = SMB2_WRITE, .done = write_done, .user = r};
+	struct sf_req_spec s = {
+	        .command = SMB2_WRITE, .flags = SF_REQ_TAKE_BODY, .done = write_done, .user = r};
 	s.body = smb2_write_req_encode(h->fid, off, data, r->len, &blen);
 	s.body_len = blen;
-	sf_req_handle q = sf_tree_submit(fs->tree, &s, 1);
-	g_free((void *)s.body);
-	return q;
+	return sf_tree_submit(fs->tree, &s, 1);
 }
 
 /* ---- directories -------------------------------------------------------- */
@@ -668,7 +761,7 @@ static int collect_entries(struct rd *rd, const struct call *c, int i)
 		                 : sf_name_from_smb(e.name, e.name_len, rd->fs->cfg.mapposix);
 		if (!name)
 			continue;
-		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
+		struct sf_fs_dirent *d = g_new0(struct sf_fs_dirent, 1);
 		d->name = name;
 		to_stat(rd->fs, &e.t, e.file_id, 1, &d->st);
 		/* With the reparse attribute, EaSize holds the reparse tag
@@ -752,6 +845,9 @@ static void rd_first(struct call *c)
 
 void sf_fs_readdir(sf_fs *fs, const char *path, sf_fs_dir_fn cb, void *user)
 {
+	if (fs->root && fs_root_readdir(fs, path, cb, user))
+		return;
+	FS_ROUTE(fs, path, FS_USE, later_dir, cb, user);
 	struct sf_req_spec s[2];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
@@ -790,6 +886,7 @@ static void mkdir_done(struct call *c)
 
 void sf_fs_mkdir(sf_fs *fs, const char *path, mode_t mode, sf_fs_stat_fn cb, void *user)
 {
+	FS_ROUTE(fs, path, FS_CREATE, later_stat, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_CREATE,
@@ -865,6 +962,7 @@ static void unlink_submit(sf_fs *fs, struct unlink_op *u, bool clear_readonly)
 
 void sf_fs_unlink(sf_fs *fs, const char *path, bool dir, sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE(fs, path, FS_REMOVE, later_err, cb, user);
 	struct unlink_op *u = g_new(struct unlink_op, 1);
 	u->path = g_strdup(path);
 	u->dir = dir;
@@ -883,6 +981,7 @@ static void fstat_done(struct call *c)
 
 void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_stat, cb, user);
 	struct sf_req_spec s;
 	query_all_spec(&s, h->fid);
 	call_run(call_new(fs, fstat_done, cb, user), &s, 1);
@@ -939,6 +1038,7 @@ static void rename_done(struct call *c)
 void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
                   void *user)
 {
+	FS_ROUTE2(fs, from, to, later_err, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	size_t nlen, ilen, flen;
@@ -991,6 +1091,11 @@ static uint64_t ft_of(struct timespec ts)
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user)
 {
+	if (path) {
+		FS_ROUTE(fs, path, FS_USE, later_stat, cb, user);
+	} else {
+		FS_ROUTE_H(fs, h, later_stat, cb, user);
+	}
 	struct sf_req_spec s[MAX_PARTS];
 	int n = 0, err = 0;
 	uint32_t access = FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE;
@@ -1057,8 +1162,15 @@ static void statfs_done(struct call *c)
 	cb(c->user, 0, &sv);
 }
 
-void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user)
+void sf_fs_statfs(sf_fs *fs, const char *path, sf_fs_statvfs_fn cb, void *user)
 {
+	if (fs->root) {
+		if (!path || !*path) {
+			fs_root_statfs(fs, cb, user);
+			return;
+		}
+		FS_ROUTE(fs, path, FS_USE, later_statvfs, cb, user);
+	}
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], "", FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN, 0, &err)) {

@@ -26,11 +26,29 @@ struct sf_fs_config {
 	bool readonly;
 	bool nolease;       /* request no leases (and so no durable handles) */
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
+	uint64_t ino_salt;  /* XORed into file ids (a share of a server root) */
 };
 
 typedef struct sf_fs sf_fs;
 
 sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg);
+
+/* A server root (root.c): "" lists the disk shares of shares (struct
+ * srvsvc_share, read during the call); a path "share/..." is served by
+ * that share's own fs, whose tree get_tree gives (the same session) the
+ * first time the share is looked up (sf_fs_stat of "share"). A share
+ * whose tree connect is refused stays listed, as a directory without
+ * permissions, and everything inside it is EACCES. ipc is the tree the
+ * listing came through (its connection sets the I/O sizes). Every call
+ * below works on a root fs as on a share's. */
+typedef void (*sf_fs_tree_fn)(void *ctx, const char *share, sf_tree_fn done, void *user);
+sf_fs *sf_fs_new_root(sf_tree *ipc, const struct sf_fs_config *cfg, GPtrArray *shares,
+                      sf_fs_tree_fn get_tree, void *get_ctx);
+/* Requests waiting or in flight on every tree of the fs (unmount waits
+ * for the CLOSEs of sf_fs_close_all). */
+unsigned sf_fs_outstanding(sf_fs *fs);
+/* How many shares of a root are connected (for -d and tests). */
+unsigned sf_fs_root_connected(const sf_fs *fs);
 void sf_fs_free(sf_fs *fs);
 uint32_t sf_fs_max_io(const sf_fs *fs, bool write);
 
@@ -39,9 +57,12 @@ int sf_fs_errno(uint32_t status);
 
 /* An open file or directory. */
 struct sf_fs_handle {
+	sf_fs *owner; /* the fs that opened it (a share's, in a server root) */
 	struct smb2_fileid fid;
 	bool dir;
-	GArray *locks; /* byte-range locks held through this handle (lock.c) */
+	uint32_t lease_state; /* SMB2_LEASE_*_CACHING granted (0: no lease) */
+	uint64_t tag;         /* the caller's (the FUSE layer: the node id) */
+	GArray *locks;        /* byte-range locks held through this handle (lock.c) */
 	/* LockSequence (MS-SMB2 2.2.26, 3.3.5.14): per index, the number of
 	 * the last LOCK that succeeded, so that the next one differs and a
 	 * replay of an applied LOCK is recognised by the server. */
@@ -59,12 +80,19 @@ typedef void (*sf_fs_statvfs_fn)(void *user, int err, const struct statvfs *sv);
 struct sf_fs_dirent {
 	char *name;
 	struct stat st;
+	bool lookup; /* st is a placeholder: the name must be looked up (a
+	              * share of a server root, connected on lookup) */
 };
 /* entries: a GPtrArray of struct sf_fs_dirent (freed by the caller with
  * g_ptr_array_unref). Names from the server that are not valid
  * (containing '/' or NUL) are left out; "." and ".." come as the server
  * sent them (with their file ids), when it did. */
 typedef void (*sf_fs_dir_fn)(void *user, int err, GPtrArray *entries);
+
+/* A break that takes read caching away from h's lease: hook() drops what
+ * was cached and then calls sf_tree_break_done(ack) (net/tree.h). */
+typedef void (*sf_fs_break_fn)(void *user, struct sf_fs_handle *h, sf_break_ack *ack);
+void sf_fs_set_break_hook(sf_fs *fs, sf_fs_break_fn hook, void *user);
 
 /* Attributes of a path: CREATE + QUERY_INFO(FileAllInformation) + CLOSE. */
 void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user);
@@ -104,7 +132,9 @@ void sf_fs_rename(sf_fs *fs, const char *from, const char *to, bool replace, sf_
 #define SF_SET_MTIME 0x8
 void sf_fs_setattr(sf_fs *fs, const char *path, struct sf_fs_handle *h, unsigned to_set,
                    const struct stat *st, sf_fs_stat_fn cb, void *user);
-void sf_fs_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
+/* The file system a path is on (a server root answers for the share the
+ * path is in; path may be NULL for the mount's root). */
+void sf_fs_statfs(sf_fs *fs, const char *path, sf_fs_statvfs_fn cb, void *user);
 
 /* ---- lock.c ----------------------------------------------------------- */
 

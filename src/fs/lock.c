@@ -175,6 +175,10 @@ struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owne
                                 uint64_t start, uint64_t len, bool wait, sf_fs_err_fn cb,
                                 void *user)
 {
+	if (fs_route_handle(&fs, h)) {
+		later_err(fs, cb, user, EBADF);
+		return NULL;
+	}
 	if (!len || len > UINT64_MAX - start)
 		len = UINT64_MAX - start; /* to the end of any file */
 	if (!len) {
@@ -240,6 +244,8 @@ struct sf_fs_lockop *sf_fs_lock(sf_fs *fs, struct sf_fs_handle *h, uint64_t owne
 
 void sf_fs_lock_cancel(sf_fs *fs, struct sf_fs_lockop *o)
 {
+	if (o)
+		fs = o->fs;
 	if (o && o->in_flight)
 		sf_tree_cancel(fs->tree, o->req, false);
 }
@@ -283,6 +289,7 @@ static void test_done(void *user, uint32_t status, const uint8_t *pdu, size_t le
 void sf_fs_lock_test(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, int type, uint64_t start,
                      uint64_t len, sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	if (!len || len > UINT64_MAX - start)
 		len = UINT64_MAX - start;
 	GArray *held = locks_of(h);
@@ -315,6 +322,7 @@ void sf_fs_lock_test(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, int type
 void sf_fs_unlock_owner(sf_fs *fs, struct sf_fs_handle *h, uint64_t owner, sf_fs_err_fn cb,
                         void *user)
 {
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	GArray *held = locks_of(h);
 	for (guint i = 0; i < held->len; i++) {
 		struct held *l = &g_array_index(held, struct held, i);

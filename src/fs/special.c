@@ -39,6 +39,7 @@ static void ioctl_done(struct call *c)
 void sf_fs_ioctl(sf_fs *fs, struct sf_fs_handle *h, uint32_t code, const uint8_t *in, size_t in_len,
                  uint32_t max_out, sf_fs_data_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_data, cb, user);
 	struct sf_req_spec s;
 	ioctl_spec(&s, h->fid, code, in, in_len, max_out);
 	call_run(call_new(fs, ioctl_done, cb, user), &s, 1);
@@ -123,6 +124,18 @@ static void copy_key_done(void *user, int err, const uint8_t *out, size_t len)
 void sf_fs_copy(sf_fs *fs, struct sf_fs_handle *src, uint64_t src_off, struct sf_fs_handle *dst,
                 uint64_t dst_off, uint64_t len, sf_fs_count_fn cb, void *user)
 {
+	if (fs->root) {
+		sf_fs *a = fs, *b = fs;
+		if (fs_route_handle(&a, src) || fs_route_handle(&b, dst)) {
+			later_count(fs, cb, user, EBADF);
+			return;
+		}
+		if (a != b) { /* two shares: the kernel copies by reading and writing */
+			later_count(fs, cb, user, EXDEV);
+			return;
+		}
+		fs = a;
+	}
 	struct copy_op *o = g_new0(struct copy_op, 1);
 	o->fs = fs;
 	o->dst = dst;
@@ -166,6 +179,7 @@ static void sparse_done(void *user, int err, const uint8_t *out, size_t len)
 void sf_fs_zero_range(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uint64_t len,
                       sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	struct zero_op *z = g_new(struct zero_op, 1);
 	*z = (struct zero_op){.fs = fs, .h = h, .off = off, .len = len, .cb = cb, .user = user};
 	uint8_t sparse = 1;
@@ -198,6 +212,7 @@ static void ranges_done(void *user, int err, const uint8_t *out, size_t len)
 void sf_fs_allocated_ranges(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uint64_t len,
                             sf_fs_ranges_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_ranges, cb, user);
 	uint8_t in[16];
 	sf_put_le64(in, off);
 	sf_put_le64(in + 8, len);
@@ -209,6 +224,7 @@ void sf_fs_allocated_ranges(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, uin
 
 void sf_fs_set_size(sf_fs *fs, struct sf_fs_handle *h, uint64_t size, sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE_H(fs, h, later_err, cb, user);
 	uint8_t eof[8];
 	sf_put_le64(eof, size);
 	struct sf_req_spec s;
@@ -232,6 +248,7 @@ static void link_done(struct call *c)
 
 void sf_fs_link(sf_fs *fs, const char *from, const char *to, sf_fs_stat_fn cb, void *user)
 {
+	FS_ROUTE2(fs, from, to, later_stat, cb, user);
 	struct sf_req_spec s[5];
 	int err = 0;
 	size_t nlen, ilen;
@@ -305,6 +322,9 @@ static void getea_done(struct call *c)
 
 void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user)
 {
+	if (fs->root && fs_root_getxattrs(fs, path, cb, user))
+		return;
+	FS_ROUTE(fs, path, FS_USE, later_xattrs, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_EA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
@@ -327,6 +347,7 @@ void sf_fs_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user
 void sf_fs_setxattr(sf_fs *fs, const char *path, const char *name, const void *value, size_t len,
                     sf_fs_err_fn cb, void *user)
 {
+	FS_ROUTE(fs, path, FS_USE, later_err, cb, user);
 	size_t ilen;
 	uint8_t *info = smb2_ea_encode_one(name, value, len, &ilen);
 	if (!info) {
@@ -368,6 +389,7 @@ static void small_read_done(struct call *c)
 
 void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb, void *user)
 {
+	FS_ROUTE(fs, path, FS_USE, later_data, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
@@ -397,6 +419,7 @@ static void small_write_done(struct call *c)
 void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t len, sf_fs_stat_fn cb,
                         void *user)
 {
+	FS_ROUTE(fs, path, FS_CREATE, later_stat, cb, user);
 	struct sf_req_spec s[4];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path,

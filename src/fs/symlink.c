@@ -118,6 +118,7 @@ static void readlink_done(struct call *c)
 
 void sf_fs_readlink(sf_fs *fs, const char *path, sf_fs_link_fn cb, void *user)
 {
+	FS_ROUTE(fs, path, FS_USE, later_link, cb, user);
 	struct sf_req_spec s[3];
 	int err = 0;
 	if (!create_spec(fs, &s[0], path, FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
@@ -205,6 +206,7 @@ static int set_link_specs(sf_fs *fs, struct sf_req_spec *s, const char *path, co
 
 void sf_fs_symlink(sf_fs *fs, const char *path, const char *target, sf_fs_stat_fn cb, void *user)
 {
+	FS_ROUTE(fs, path, FS_CREATE, later_stat, cb, user);
 	struct sf_req_spec s[4];
 	int err = set_link_specs(fs, s, path, target, FILE_CREATE);
 	if (err) {
@@ -321,6 +323,7 @@ static void relink_read(void *user, int err, const char *target)
 void sf_fs_rename_link(sf_fs *fs, const char *from, const char *to, bool replace, sf_fs_err_fn cb,
                        void *user)
 {
+	FS_ROUTE2(fs, from, to, later_err, cb, user);
 	struct relink_op *o = g_new0(struct relink_op, 1);
 	o->fs = fs;
 	o->from = g_strdup(from);

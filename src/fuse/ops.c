@@ -17,13 +17,103 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
+/* Handlers that put themselves off while their file is being written
+ * (writebehind.c) run again from these. */
+static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                       struct fuse_file_info *fi);
+static void sf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+static void sf_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+static void sf_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+static void sf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    struct fuse_file_info *fi);
+
 /* ---- lookup / getattr / setattr --------------------------------------- */
+
+static void lookup_redo(struct redo *r)
+{
+	sf_lookup(r->req, r->ino2, r->name);
+}
+
+/* A LOOKUP answered from the directory's listing, when it can be: not a
+ * link (its attributes need its target), nor a file with several names
+ * (a listing has no link count). */
+static bool lookup_from_listing(struct op *o)
+{
+	double ttl;
+	gint64 listed_at;
+	const struct stat *st = sf_dcache_attr(o->f, o->parent, o->name, &ttl, &listed_at);
+	if (!st || ttl <= 0 || S_ISLNK(st->st_mode) || (o->f->mfsymlinks && S_ISREG(st->st_mode)))
+		return false;
+	uint64_t known = sf_itable_find(o->f->inodes, o->parent, o->name);
+	if (known && !S_ISDIR(st->st_mode) && sf_itable_names(o->f->inodes, known) > 1)
+		return false;
+	/* changed here since it was listed: the listing is out of date */
+	if (known && sf_ac_changed_at(o->f, known) >= listed_at)
+		return false;
+	o->f->stats.listing_hits++;
+	struct stat s = *st;
+	o->listed = true;
+	reply_entry(o, &s);
+	op_free(o);
+	return true;
+}
+
+static void relisted(void *user, int err, GPtrArray *entries)
+{
+	struct op *o = user;
+	double ttl;
+	g_debug("relisted for %s: %s, %u entries", o->path, g_strerror(err),
+	        err ? 0 : entries->len);
+	if (!err) {
+		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, (gint64)o->size, entries);
+		g_ptr_array_unref(entries);
+		if (sf_dcache_absent(o->f, o->parent, o->name, &ttl) == SF_DC_ABSENT) {
+			struct fuse_entry_param e = {0};
+			e.entry_timeout = ttl;
+			fuse_reply_entry(o->req, &e);
+			op_free(o);
+			return;
+		}
+		if (lookup_from_listing(o))
+			return;
+	}
+	sf_fs_stat(o->f->fs, o->path, entry_done, o);
+}
 
 static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	/* A file being written: its size on the server is not yet final. */
+	uint64_t known = sf_itable_find(ctx_of(req)->inodes, parent, name);
+	struct redo *r = known ? redo_if_writing(req, known, lookup_redo) : NULL;
+	if (r) {
+		r->ino2 = parent;
+		r->name = g_strdup(name);
+		return;
+	}
+	struct sf_fuse *f = ctx_of(req);
+	double ttl;
+	enum sf_dcache_answer a = sf_dcache_absent(f, parent, name, &ttl);
+	if (a == SF_DC_ABSENT) {
+		struct fuse_entry_param e = {0};
+		e.entry_timeout = ttl;
+		fuse_reply_entry(req, &e);
+		return;
+	}
 	struct op *o = op_for_name(req, parent, name, false);
-	if (o)
-		sf_fs_stat(o->f->fs, o->path, entry_done, o);
+	if (!o)
+		return;
+	o->lookup = true;
+	if (a == SF_DC_STALE) { /* list the directory again, then answer */
+		o->off = (off_t)sf_dcache_listing_begins(f);
+		o->size = (size_t)g_get_monotonic_time();
+		sf_fs_readdir(f->fs, sf_itable_path(f->inodes, parent), relisted, o);
+		return;
+	}
+	if (lookup_from_listing(o))
+		return;
+	sf_fs_stat(o->f->fs, o->path, entry_done, o);
 }
 
 static void sf_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -50,6 +140,7 @@ static void attr_cont(void *user, const struct stat *st)
 	struct sf_fuse *f = ctx_of(a->req);
 	struct stat s = *st;
 	fix_ino(f, &s, a->ino);
+	sf_ac_put(f, a->ino, &s, f->attr_timeout);
 	fuse_reply_attr(a->req, &s, f->attr_timeout);
 	g_free(a);
 }
@@ -65,6 +156,7 @@ static void attr_done(void *user, int err, const struct stat *st)
 	} else {
 		struct stat s = *st;
 		fix_ino(f, &s, a->ino);
+		sf_ac_put(f, a->ino, &s, f->attr_timeout);
 		fuse_reply_attr(a->req, &s, f->attr_timeout);
 	}
 	g_free(a);
@@ -75,8 +167,19 @@ const char *path_of(fuse_req_t req, fuse_ino_t ino)
 	return sf_itable_path(ctx_of(req)->inodes, ino);
 }
 
+static void getattr_redo(struct redo *r)
+{
+	sf_getattr(r->req, r->ino, r->has_fi ? &r->fi : NULL);
+}
+
 static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct redo *r = redo_if_writing(req, ino, getattr_redo);
+	if (r) {
+		if (fi)
+			r->fi = *fi, r->has_fi = true;
+		return;
+	}
 	const char *p = path_of(req, ino);
 	/* fstat on an open file asks the handle: the name may be gone. */
 	bool by_handle = fi && fi->fh && !((struct sf_fs_handle *)(uintptr_t)fi->fh)->dir;
@@ -94,9 +197,35 @@ static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		sf_fs_stat(ctx_of(req)->fs, p, attr_done, a);
 }
 
+/* A SETATTR that would store nothing: ownership (fixed by uid=/gid= on a
+ * share without unix extensions), and permission bits that leave the
+ * read-only attribute (the only one SMB stores) as it is. */
+static bool setattr_changes_nothing(const struct stat *known, const struct stat *attr, int to_set)
+{
+	const int owner = FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_CTIME;
+	if (to_set & ~(owner | FUSE_SET_ATTR_MODE))
+		return false;
+	if (!(to_set & FUSE_SET_ATTR_MODE) || S_ISDIR(known->st_mode))
+		return true;
+	return ((attr->st_mode & 0222) != 0) == ((known->st_mode & 0222) != 0);
+}
+
+static void setattr_redo(struct redo *r)
+{
+	sf_setattr(r->req, r->ino, &r->attr, r->to_set, r->has_fi ? &r->fi : NULL);
+}
+
 static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
                        struct fuse_file_info *fi)
 {
+	struct redo *r = redo_if_writing(req, ino, setattr_redo);
+	if (r) {
+		r->attr = *attr;
+		r->to_set = to_set;
+		if (fi)
+			r->fi = *fi, r->has_fi = true;
+		return;
+	}
 	struct sf_fuse *f = ctx_of(req);
 	const char *p = path_of(req, ino);
 	if (!p) {
@@ -107,6 +236,14 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	const struct stat *known = sf_ac_get(f, ino);
+	if (known && setattr_changes_nothing(known, attr, to_set)) {
+		f->stats.setattr_local++;
+		struct stat s = *known;
+		fuse_reply_attr(req, &s, f->attr_timeout);
+		return;
+	}
+	sf_ac_drop(f, ino);
 	unsigned set = 0;
 	struct stat st = *attr;
 	struct timespec now;
@@ -159,6 +296,9 @@ static void dir_state_free(gpointer p)
 void sf_fuse_drop_open(struct sf_fuse *f)
 {
 	silly_free(f);
+	sf_wb_free(f);
+	sf_ac_free(f);
+	sf_dcache_free(f);
 	if (f->dirs)
 		g_hash_table_destroy(f->dirs);
 	f->dirs = NULL;
@@ -197,7 +337,17 @@ struct rd_op {
 	size_t size;
 	off_t off;
 	bool plus;
+	uint64_t token; /* sf_dcache_listing_begins */
+	gint64 started; /* when */
 };
+
+/* A listing gives no link count (1 here): for a file known by several
+ * names, the kernel asks again. */
+static double linked_attr_timeout(struct sf_fuse *f, const struct stat *st, uint64_t ino)
+{
+	bool linked = !S_ISDIR(st->st_mode) && sf_itable_names(f->inodes, ino) > 1;
+	return linked ? 0 : f->attr_timeout;
+}
 
 /* Entries 0 and 1 are "." and ".."; entry i+2 is entries[i]. */
 static void reply_dir(struct rd_op *r)
@@ -235,15 +385,21 @@ static void reply_dir(struct rd_op *r)
 				e = NULL, ep.attr.st_mode = S_IFREG;
 			if (e && S_ISLNK(st.st_mode) && st.st_size == 0)
 				e = NULL, ep.attr.st_mode = S_IFLNK;
+			/* A share of a server root is connected when looked up. */
+			if (e && e->lookup)
+				e = NULL, ep.attr.st_mode = S_IFDIR;
+			/* A file being written here: its size on the server is
+			 * not final yet, the kernel's is. */
+			uint64_t known = e ? sf_itable_find(f->inodes, r->ino, name) : 0;
+			if (known && sf_wb_pending(f, known))
+				e = NULL, ep.attr.st_mode = st.st_mode & S_IFMT;
 			if (e)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
 			if (ep.ino) {
 				fix_ino(f, &ep.attr, ep.ino);
-				/* A listing gives no link count (1 here): for a file
-				 * known by several names, the kernel asks again. */
-				bool linked = !S_ISDIR(st.st_mode) &&
-				              sf_itable_names(f->inodes, ep.ino) > 1;
-				ep.attr_timeout = linked ? 0 : f->attr_timeout;
+				/* Not kept in the attribute cache: the listing's own
+				 * copy answers lookups (dircache.c). */
+				ep.attr_timeout = linked_attr_timeout(f, &st, ep.ino);
 				ep.entry_timeout = f->entry_timeout;
 			}
 			n = fuse_add_direntry_plus(r->req, buf + used, r->size - used, name, &ep,
@@ -303,6 +459,7 @@ static void list_done(void *user, int err, GPtrArray *entries)
 		fuse_reply_err(r->req, err);
 	} else {
 		set_dots(ctx_of(r->req), r->d, entries);
+		sf_dcache_listed(ctx_of(r->req), r->ino, r->token, r->started, entries);
 		r->d->entries = entries;
 		reply_dir(r);
 	}
@@ -334,6 +491,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		g_free(r);
 		return;
 	}
+	r->token = sf_dcache_listing_begins(ctx_of(req));
+	r->started = g_get_monotonic_time();
 	sf_fs_readdir(ctx_of(req)->fs, p, list_done, r);
 }
 
@@ -352,15 +511,22 @@ static void sf_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct op *o = op_for_name(req, parent, name, true);
-	if (o)
+	if (o) {
+		o->new_dir = true;
 		sf_fs_mkdir(o->f->fs, o->path, mode, entry_done, o);
+	}
 }
 
 static void remove_done(void *user, int err)
 {
 	struct op *o = user;
+	sf_ac_drop(o->f, sf_itable_find(o->f->inodes, o->parent, o->name));
 	if (!err)
 		sf_itable_unlink(o->f->inodes, o->parent, o->name);
+	if (err)
+		sf_dcache_forget(o->f, o->parent);
+	else
+		sf_dcache_removed(o->f, o->parent, o->name);
 	fuse_reply_err(o->req, err);
 	op_free(o);
 }
@@ -395,8 +561,16 @@ static void sf_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void rename_done(void *user, int err)
 {
 	struct op *o = user;
-	if (!err)
+	sf_ac_drop(o->f, sf_itable_find(o->f->inodes, o->parent, o->name));
+	sf_ac_drop(o->f, sf_itable_find(o->f->inodes, o->newparent, o->newname));
+	if (!err) {
 		sf_itable_rename(o->f->inodes, o->parent, o->name, o->newparent, o->newname);
+		sf_dcache_removed(o->f, o->parent, o->name);
+		sf_dcache_added(o->f, o->newparent, o->newname);
+	} else {
+		sf_dcache_forget(o->f, o->parent);
+		sf_dcache_forget(o->f, o->newparent);
+	}
 	fuse_reply_err(o->req, err);
 	op_free(o);
 }
@@ -459,9 +633,29 @@ static void set_cache_flags(struct sf_fuse *f, struct fuse_file_info *fi)
 	fi->keep_cache = 0;
 }
 
+/* With the writeback cache the kernel reads around a partial page it
+ * writes, also through a descriptor opened for writing only: such files
+ * are opened for reading too (and for writing only when that is refused). */
+static int open_flags(struct sf_fuse *f, int flags)
+{
+	if (f->writeback_cache && (flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
+}
+
 static void open_done(void *user, int err, struct sf_fs_handle *h, const struct stat *st)
 {
 	struct op *o = user;
+	if (err == EACCES && o->f->writeback_cache && (o->fi.flags & O_ACCMODE) == O_WRONLY &&
+	    !o->retried) {
+		o->retried = true; /* write-only it is: the kernel reads nothing then */
+		if (o->has_fi)
+			sf_fs_open(o->f->fs, o->path, o->fi.flags | O_CREAT, o->mode, open_done, o);
+		else
+			sf_fs_open(o->f->fs, o->path, o->fi.flags & (O_ACCMODE | O_TRUNC), 0,
+			           open_done, o);
+		return;
+	}
 	if (err) {
 		fuse_reply_err(o->req, err);
 		op_free(o);
@@ -469,6 +663,8 @@ static void open_done(void *user, int err, struct sf_fs_handle *h, const struct 
 	}
 	o->fi.fh = (uintptr_t)h;
 	set_cache_flags(o->f, &o->fi);
+	if (!o->has_fi)
+		sf_pc_opened(o->f, o->ino, h, st, &o->fi);
 	if (o->has_fi) { /* create */
 		reply_entry(o, st);
 	} else if (fuse_reply_open(o->req, &o->fi) == -ENOENT) {
@@ -494,7 +690,7 @@ static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct op *o = op_new(req, g_strdup(p));
 	o->fi = *fi;
 	o->ino = ino;
-	sf_fs_open(f->fs, p, fi->flags & (O_ACCMODE | O_TRUNC), 0, open_done, o);
+	sf_fs_open(f->fs, p, open_flags(f, fi->flags) & (O_ACCMODE | O_TRUNC), 0, open_done, o);
 }
 
 static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -504,8 +700,9 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	if (!o)
 		return;
 	o->fi = *fi;
+	o->mode = mode;
 	o->has_fi = true;
-	sf_fs_open(o->f->fs, o->path, fi->flags | O_CREAT, mode, open_done, o);
+	sf_fs_open(o->f->fs, o->path, open_flags(o->f, fi->flags) | O_CREAT, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)
@@ -538,8 +735,23 @@ static void release_closed(void *user, int err)
 		release_finished(r, 0);
 }
 
+static void release_redo(struct redo *r)
+{
+	sf_release(r->req, r->ino, &r->fi);
+}
+
 static void sf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	/* The CLOSE goes after the writes are answered: a failure then is
+	 * only logged (flush reported it, if it came in time). */
+	struct redo *wr = redo_if_writing(req, ino, release_redo);
+	if (wr) {
+		wr->fi = *fi;
+		return;
+	}
+	int lost = sf_wb_take_error(ctx_of(req), ino);
+	if (lost)
+		g_warning("closing a file whose written data was lost: %s", g_strerror(lost));
 	struct release *r = g_new0(struct release, 1);
 	r->req = req;
 	r->f = ctx_of(req);
@@ -550,25 +762,64 @@ static void sf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	sf_fs_close(r->f->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, release_closed, r);
 }
 
+struct flush_op {
+	fuse_req_t req;
+	int err; /* a lost write, reported by close(2) */
+};
+
 static void flush_unlocked(void *user, int err)
 {
-	fuse_reply_err(user, 0); /* close(2) must not fail for an unlock */
+	struct flush_op *o = user;
+	fuse_reply_err(o->req, o->err); /* close(2) must not fail for an unlock */
+	g_free(o);
+}
+
+static void flush_redo(struct redo *r)
+{
+	sf_flush(r->req, r->ino, &r->fi);
 }
 
 static void sf_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	/* No write-behind yet: every write already reached the server. A
-	 * closing descriptor drops its process's POSIX locks. */
+	/* close(2): the writes acknowledged early must be answered first,
+	 * so that a failure among them is its error. A closing descriptor
+	 * also drops its process's POSIX locks. */
+	struct redo *r = redo_if_writing(req, ino, flush_redo);
+	if (r) {
+		r->fi = *fi;
+		return;
+	}
 	struct sf_fuse *f = ctx_of(req);
 	struct sf_fs_handle *h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
-	if (f->brl && h->locks && h->locks->len)
-		sf_fs_unlock_owner(f->fs, h, fi->lock_owner, flush_unlocked, req);
-	else
-		fuse_reply_err(req, 0);
+	int err = sf_wb_take_error(f, ino);
+	if (f->brl && h->locks && h->locks->len) {
+		struct flush_op *o = g_new(struct flush_op, 1);
+		o->req = req;
+		o->err = err;
+		sf_fs_unlock_owner(f->fs, h, fi->lock_owner, flush_unlocked, o);
+	} else {
+		fuse_reply_err(req, err);
+	}
+}
+
+static void fsync_redo(struct redo *r)
+{
+	sf_fsync(r->req, r->ino, r->flags, &r->fi);
 }
 
 static void sf_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
+	struct redo *r = redo_if_writing(req, ino, fsync_redo);
+	if (r) {
+		r->fi = *fi;
+		r->flags = datasync;
+		return;
+	}
+	int err = sf_wb_take_error(ctx_of(req), ino);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
 	sf_fs_flush(ctx_of(req)->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, close_done, req);
 }
 
@@ -611,9 +862,22 @@ static void read_whole_done(void *user, int err, const uint8_t *data, size_t len
 		fuse_reply_buf(req, (const char *)data, len);
 }
 
+static void read_redo(struct redo *r)
+{
+	sf_read(r->req, r->ino, r->size, r->off, &r->fi);
+}
+
 static void sf_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
+	/* The server may run a READ before an earlier WRITE. */
+	struct redo *r = redo_if_writing(req, ino, read_redo);
+	if (r) {
+		r->fi = *fi;
+		r->size = size;
+		r->off = off;
+		return;
+	}
 	struct sf_fuse *f = ctx_of(req);
 	if (size > 0 && size <= f->max_read) {
 		sf_fs_read(f->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, (uint64_t)off, size,
@@ -669,6 +933,11 @@ static void sf_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		fuse_reply_write(req, 0);
 		return;
 	}
+	sf_ac_drop(f, ino);
+	if (!f->direct_io) { /* cache=none writes through */
+		sf_wb_write(f, req, ino, (struct sf_fs_handle *)(uintptr_t)fi->fh, buf, size, off);
+		return;
+	}
 	struct op *o = op_new(req, NULL);
 	o->h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
 	o->size = size;
@@ -696,7 +965,7 @@ static void statfs_done(void *user, int err, const struct statvfs *sv)
 
 static void sf_statfs(fuse_req_t req, fuse_ino_t ino)
 {
-	sf_fs_statfs(ctx_of(req)->fs, statfs_done, req);
+	sf_fs_statfs(ctx_of(req)->fs, path_of(req, ino), statfs_done, req);
 }
 
 static void sf_init(void *userdata, struct fuse_conn_info *conn)
@@ -714,6 +983,18 @@ static void sf_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_ASYNC_READ;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* Cached pages of a file whose size or times changed are dropped
+	 * (pagecache.c keeps them across opens only under a lease). */
+	if (!f->direct_io && (conn->capable & FUSE_CAP_AUTO_INVAL_DATA))
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+	/* cache=loose: writes land in the page cache and go out in large
+	 * batches when the kernel writes back (or at close and fsync). */
+	if (f->writeback_cache) {
+		if (conn->capable & FUSE_CAP_WRITEBACK_CACHE)
+			conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		else
+			f->writeback_cache = false;
+	}
 	/* Byte-range locks go to the server unless nobrl; then the kernel
 	 * keeps them local to this client. */
 	if (f->brl)

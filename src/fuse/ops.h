@@ -10,12 +10,28 @@
 
 #include <fuse_lowlevel.h>
 
+/* FUSE opcodes counted (they are below 64). */
+#define SF_FUSE_OPCODES 64
+
+struct sf_fuse_stats {
+	uint64_t ops[SF_FUSE_OPCODES];  /* FUSE requests, by opcode */
+	uint64_t writes_behind;         /* writes acknowledged before the server answered */
+	uint64_t writes_waited;         /* writes that waited for room first */
+	uint64_t write_errors_deferred; /* failures reported at a later call */
+	uint64_t negative_hits;         /* lookups answered "absent" locally */
+	uint64_t cache_kept;            /* opens that kept the cached pages */
+	uint64_t cache_dropped;         /* lease breaks that dropped them */
+	uint64_t setattr_local;         /* SETATTRs that changed nothing storable */
+	uint64_t listing_hits;          /* LOOKUPs answered from a listing */
+};
+
 struct sf_fuse {
 	sf_fs *fs;
 	struct sf_itable *inodes;
 	double attr_timeout, entry_timeout;
 	bool serverino;
-	bool direct_io; /* cache=none */
+	bool direct_io;       /* cache=none */
+	bool writeback_cache; /* cache=loose: the kernel keeps dirty pages */
 	bool ro;
 	bool mfsymlinks; /* symlinks as Minshall+French files */
 	bool brl;        /* byte-range locks go to the server (not nobrl) */
@@ -27,6 +43,15 @@ struct sf_fuse {
 	GHashTable *hidden; /* node id -> its names renamed away while open
 	                     * (silly.c) */
 	unsigned hidden_seq;
+	GHashTable *wb; /* node id -> writes in flight (writebehind.c) */
+	struct sf_fuse_stats stats;
+	GHashTable *dcache;      /* dir node id -> its names (dircache.c) */
+	struct fuse_session *se; /* for notifications (pagecache.c) */
+	GHashTable *acache;      /* node id -> attributes (attrcache.c) */
+	GHashTable *achanged;    /* node id -> when this mount last changed it */
+	GHashTable *pcache;      /* node id -> what its cached pages are of */
+	GThreadPool *inval_pool; /* where the kernel is told to drop pages */
+	uint64_t dcache_changes; /* changes of any directory by this mount */
 	/* Interrupts: every request the server is asked while one FUSE
 	 * request is being dispatched carries its group number; an INTERRUPT
 	 * for it cancels them (they answer EINTR), so that Ctrl-C works on a
@@ -42,6 +67,11 @@ void sf_fuse_set_readahead(const char *mountpoint, uint32_t bytes);
 /* Around the dispatch of one FUSE request (mountctl's loop). */
 void sf_fuse_dispatch_begin(struct sf_fuse *f);
 void sf_fuse_dispatch_end(struct sf_fuse *f);
+
+/* pagecache.c: the page cache kept across opens under read leases.
+ * Start once the session is mounted; stop before it is destroyed. */
+void sf_pc_start(struct sf_fuse *f);
+void sf_pc_stop(struct sf_fuse *f);
 
 /* Frees what the kernel never released (teardown only). */
 void sf_fuse_drop_open(struct sf_fuse *f);

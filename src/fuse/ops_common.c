@@ -74,11 +74,18 @@ void reply_entry(struct op *o, const struct stat *st)
 		fuse_reply_err(o->req, ESTALE);
 		return;
 	}
+	if (!o->lookup)
+		sf_dcache_added(o->f, o->parent, o->name);
+	if (o->new_dir)
+		sf_dcache_new_dir(o->f, e.ino);
 	e.attr = *st;
 	fix_ino(o->f, &e.attr, e.ino);
+	if (!o->listed)
+		sf_ac_put(o->f, e.ino, &e.attr, o->f->attr_timeout);
 	e.attr_timeout = o->f->attr_timeout;
 	e.entry_timeout = o->f->entry_timeout;
 	if (o->has_fi) {
+		sf_pc_opened(o->f, e.ino, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, st, &o->fi);
 		if (fuse_reply_create(o->req, &e, &o->fi) == -ENOENT) {
 			/* The kernel dropped the request: the handle is ours to close. */
 			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
@@ -104,10 +111,19 @@ void entry_done(void *user, int err, const struct stat *st)
 	struct op *o = user;
 	if (!err && sf_fuse_symlink_attr(o->f, o->path, st, entry_cont, o))
 		return;
-	if (err)
+	if (err == ENOENT && o->lookup && o->f->entry_timeout > 0) {
+		/* Absent: the kernel remembers that for a while (a negative
+		 * entry), as it would a name it found. */
+		struct fuse_entry_param e = {0};
+		e.entry_timeout = o->f->entry_timeout;
+		fuse_reply_entry(o->req, &e);
+	} else if (err) {
+		if (!o->lookup) /* what the server did is not known for sure */
+			sf_dcache_forget(o->f, o->parent);
 		fuse_reply_err(o->req, err);
-	else
+	} else {
 		reply_entry(o, st);
+	}
 	op_free(o);
 }
 

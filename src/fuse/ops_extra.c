@@ -158,6 +158,7 @@ void sf_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 	const char *from = path_or_reply(req, ino);
 	if (!from)
 		return;
+	sf_ac_drop(f, ino); /* its link count changes */
 	struct op *o = op_for_name(req, newparent, newname, true);
 	if (o) /* the entry is the node of from: one inode, two names */
 		sf_fs_link(f->fs, from, o->path, entry_done, o);
@@ -314,10 +315,21 @@ static void falloc_size_done(void *user, int err, const struct stat *st)
 	g_free(a);
 }
 
+static void fallocate_redo(struct redo *r)
+{
+	sf_fallocate(r->req, r->ino, r->mode, r->off, r->len, &r->fi);
+}
+
 void sf_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
                   struct fuse_file_info *fi)
 {
+	struct redo *r = redo_if_writing(req, ino, fallocate_redo);
+	if (r) {
+		r->mode = mode, r->off = offset, r->len = length, r->fi = *fi;
+		return;
+	}
 	struct sf_fuse *f = ctx_of(req);
+	sf_ac_drop(f, ino);
 	struct sf_fs_handle *h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
 	if (f->ro) {
 		fuse_reply_err(req, EROFS);
@@ -410,8 +422,18 @@ static void seek_size_done(void *user, int err, const struct stat *st)
 	                       s);
 }
 
+static void lseek_redo(struct redo *r)
+{
+	sf_lseek(r->req, r->ino, r->off, r->whence, &r->fi);
+}
+
 void sf_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
 {
+	struct redo *r = redo_if_writing(req, ino, lseek_redo);
+	if (r) {
+		r->off = off, r->whence = whence, r->fi = *fi;
+		return;
+	}
 	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
 		fuse_reply_err(req, EINVAL); /* the kernel does SEEK_SET/CUR/END itself */
 		return;
@@ -439,11 +461,28 @@ static void copy_done(void *user, int err, size_t n)
 		fuse_reply_write(req, n);
 }
 
+static void copy_redo(struct redo *r)
+{
+	sf_copy_file_range(r->req, r->ino, r->off, &r->fi, r->ino2, r->off2, &r->fi2, r->size,
+	                   r->flags);
+}
+
 void sf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
                         struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
                         struct fuse_file_info *fi_out, size_t len, int flags)
 {
+	/* The server copies what it has: both files' writes first. */
+	struct redo *r = redo_if_writing(req, ino_in, copy_redo);
+	if (!r)
+		r = redo_if_writing(req, ino_out, copy_redo);
+	if (r) {
+		r->ino = ino_in, r->off = off_in, r->fi = *fi_in;
+		r->ino2 = ino_out, r->off2 = off_out, r->fi2 = *fi_out;
+		r->size = len, r->flags = flags;
+		return;
+	}
 	struct sf_fuse *f = ctx_of(req);
+	sf_ac_drop(f, ino_out);
 	if (flags) {
 		fuse_reply_err(req, EINVAL);
 		return;
@@ -469,6 +508,10 @@ static void access_done(void *user, int err, const struct stat *st)
 {
 	struct access_op *a = user;
 	struct sf_fuse *f = ctx_of(a->req);
+	/* A node that grants nothing (a share of a server root that refused
+	 * us) cannot be entered or used at all. */
+	if (!err && a->mask && !(st->st_mode & 0777))
+		err = EACCES;
 	if (!err && (a->mask & W_OK)) {
 		if (f->ro)
 			err = EROFS;
@@ -525,9 +568,21 @@ static void do_lock(fuse_req_t req, struct fuse_file_info *fi, uint64_t owner, i
 		fuse_req_interrupt_func(req, lock_interrupted, l);
 }
 
+/* A lock or unlock waits for the file's writes: another client that
+ * takes the lock next must find the data written under it. */
+static void setlk_redo(struct redo *r)
+{
+	sf_setlk(r->req, r->ino, &r->fi, &r->fl, r->flags);
+}
+
 void sf_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
               int sleep)
 {
+	struct redo *r = redo_if_writing(req, ino, setlk_redo);
+	if (r) {
+		r->fi = *fi, r->fl = *lock, r->flags = sleep;
+		return;
+	}
 	if (lock->l_start < 0 || lock->l_len < 0) {
 		fuse_reply_err(req, EINVAL);
 		return;
@@ -536,8 +591,18 @@ void sf_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct 
 	        (uint64_t)lock->l_len, sleep != 0);
 }
 
+static void flock_redo(struct redo *r)
+{
+	sf_flock(r->req, r->ino, &r->fi, r->flags);
+}
+
 void sf_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
 {
+	struct redo *r = redo_if_writing(req, ino, flock_redo);
+	if (r) {
+		r->fi = *fi, r->flags = op;
+		return;
+	}
 	int type = (op & LOCK_UN) ? F_UNLCK : (op & LOCK_EX) ? F_WRLCK : F_RDLCK;
 	/* flock() locks belong to the open file: one owner per handle. */
 	do_lock(req, fi, UINT64_MAX, type, 0, 0, !(op & LOCK_NB));

@@ -18,6 +18,11 @@ struct op {
 	struct fuse_file_info fi;
 	bool has_fi;
 	uint64_t ino; /* the node an open is for */
+	bool lookup;  /* a LOOKUP (not a new name: create, mkdir, link...) */
+	bool new_dir; /* mkdir: the new directory is known empty */
+	bool retried; /* open: asked again with fewer rights */
+	bool listed;  /* lookup answered from a listing (which keeps the attributes) */
+	mode_t mode;  /* create */
 	/* split I/O */
 	struct sf_fs_handle *h;
 	uint64_t off;
@@ -73,6 +78,81 @@ void silly_delete(struct sf_fuse *f, uint64_t ino, GPtrArray *names, sf_fs_err_f
 bool silly_hide(struct sf_fuse *f, uint64_t parent, const char *name, sf_fs_err_fn done,
                 void *user);
 void silly_free(struct sf_fuse *f);
+
+/* writebehind.c: writes acknowledged before the server answers them
+ * (see there). sf_wb_write answers req itself, at once or when there is
+ * room again. */
+void sf_wb_write(struct sf_fuse *f, fuse_req_t req, uint64_t ino, struct sf_fs_handle *h,
+                 const char *buf, size_t size, off_t off);
+/* Whether writes of ino are in flight. */
+bool sf_wb_pending(struct sf_fuse *f, uint64_t ino);
+/* The first failure of an acknowledged write of ino, now reported (0 for
+ * none). */
+int sf_wb_take_error(struct sf_fuse *f, uint64_t ino);
+typedef void (*sf_wb_cont)(void *user);
+/* When writes of ino are in flight: cont(user) once they are all answered,
+ * and true; else false (and cont is not called). */
+bool sf_wb_defer(struct sf_fuse *f, uint64_t ino, sf_wb_cont cont, void *user);
+void sf_wb_free(struct sf_fuse *f);
+
+/* An operation put off until the writes of its file are answered, then
+ * run again from the start with the same arguments. */
+struct redo {
+	fuse_req_t req;
+	fuse_ino_t ino, ino2;
+	struct fuse_file_info fi, fi2;
+	bool has_fi;
+	struct stat attr;
+	struct flock fl;
+	int to_set, mode, whence, flags;
+	off_t off, off2, len;
+	size_t size;
+	char *name;
+	void (*run)(struct redo *r);
+};
+/* If writes of ino are in flight: a redo that run() will get (its fields
+ * to be filled by the caller), else NULL. */
+struct redo *redo_if_writing(fuse_req_t req, fuse_ino_t ino, void (*run)(struct redo *r));
+
+/* dircache.c: a directory's names, known whole for a while, answer
+ * negative lookups without the server (see there). */
+void sf_dcache_new_dir(struct sf_fuse *f, uint64_t dir);
+/* A listing starts; pass what this returns to sf_dcache_listed. */
+uint64_t sf_dcache_listing_begins(struct sf_fuse *f);
+/* entries: struct sf_fs_dirent, the whole directory. */
+/* start: when the listing was asked for (monotonic us). */
+void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 start,
+                      GPtrArray *entries);
+/* This mount made or removed a name. */
+void sf_dcache_added(struct sf_fuse *f, uint64_t dir, const char *name);
+void sf_dcache_removed(struct sf_fuse *f, uint64_t dir, const char *name);
+/* Nothing is known of dir any more (a change of unknown outcome). */
+void sf_dcache_forget(struct sf_fuse *f, uint64_t dir);
+/* Whether name is known absent from dir (ttl: for how long more); STALE:
+ * not known, but listing dir again would tell (and the next names). */
+enum sf_dcache_answer { SF_DC_UNKNOWN, SF_DC_ABSENT, SF_DC_STALE };
+enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const char *name,
+                                       double *ttl);
+/* The attributes a listing of dir gave name, while trusted (ttl: for how
+ * long more), or NULL. */
+const struct stat *sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, double *ttl,
+                                  gint64 *listed_at);
+void sf_dcache_free(struct sf_fuse *f);
+
+/* attrcache.c: attributes given to the kernel, while trusted (see
+ * there). put: timeout in seconds (0 keeps nothing). */
+void sf_ac_put(struct sf_fuse *f, uint64_t ino, const struct stat *st, double timeout);
+const struct stat *sf_ac_get(struct sf_fuse *f, uint64_t ino);
+/* This mount changed ino (its attributes are not known any more). */
+void sf_ac_drop(struct sf_fuse *f, uint64_t ino);
+/* When it last did (monotonic us; 0: not lately). */
+gint64 sf_ac_changed_at(struct sf_fuse *f, uint64_t ino);
+void sf_ac_free(struct sf_fuse *f);
+
+/* pagecache.c: an open of ino got h with attributes st: sets
+ * fi->keep_cache when the cached pages are still good (see there). */
+void sf_pc_opened(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h, const struct stat *st,
+                  struct fuse_file_info *fi);
 
 /* ops_extra.c */
 void sf_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);

@@ -75,7 +75,8 @@ static void purge_deleted(void *user, int err)
 	if (err)
 		g_warning("could not delete %s, an unlinked file: %s", p->path, g_strerror(err));
 	else
-		sf_itable_unlink(p->f->inodes, n->parent, n->name);
+		sf_itable_unlink(p->f->inodes, n->parent, n->name),
+		        sf_dcache_removed(p->f, n->parent, n->name);
 	g_clear_pointer(&p->path, g_free);
 	purge_next(p);
 }
@@ -139,7 +140,10 @@ static void hidden_done(void *user, int err)
 		hide_finish(h, err);
 		return;
 	}
+	sf_ac_drop(h->f, h->ino);
 	sf_itable_rename(h->f->inodes, h->parent, h->name, h->parent, h->hidden);
+	sf_dcache_removed(h->f, h->parent, h->name);
+	sf_dcache_added(h->f, h->parent, h->hidden);
 	GPtrArray *names = one_name(h->parent, h->hidden);
 	if (!h->f->opens || !g_hash_table_lookup(h->f->opens, &h->ino)) {
 		/* The last close came while the rename was on its way; the

@@ -146,6 +146,8 @@ uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struc
 	        .policy = {.hard = o->hard, .timeout_ms = o->timeout_ms ? o->timeout_ms : 30000},
 	};
 	memcpy(po.conn.cipher_pref, o->cipher_pref, sizeof po.conn.cipher_pref);
+	op.cl->po = po;
+	op.cl->po.conn.host = g_strdup(o->host);
 	op.cl->pool = sf_pool_new(op.cl->ctx);
 	sf_pool_get_tree(op.cl->pool, &po, o->share, on_tree, &op);
 	while (!op.done)
@@ -168,6 +170,11 @@ uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struc
 	}
 	*out = op.cl;
 	return 0;
+}
+
+void sf_client_get_tree(struct sf_client *c, const char *share, sf_tree_fn done, void *user)
+{
+	sf_pool_get_tree(c->pool, &c->po, share, done, user);
 }
 
 static gboolean wake(gpointer p)
@@ -219,6 +226,7 @@ void sf_client_close(struct sf_client *c)
 	while (g_main_context_iteration(c->ctx, FALSE))
 		; /* let deferred completions run */
 	g_main_context_unref(c->ctx);
+	g_free(c->po.conn.host);
 	g_free(c);
 }
 

@@ -31,6 +31,7 @@ struct sf_client {
 	sf_conn *conn; /* the tree's connection (for statistics) */
 	sf_session *session;
 	sf_tree *tree;
+	struct sf_pool_server_opts po; /* for more trees on the same session */
 };
 
 /* Exit codes the command-line tools share, one per kind of failure. */
@@ -57,6 +58,10 @@ uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struc
  * speaks and say it in one line (g_free), or NULL if that failed too. */
 char *sf_client_explain_dialects(const char *host, uint16_t port, uint16_t lo, uint16_t hi,
                                  unsigned timeout_ms, GMainContext *ctx);
+
+/* Another share of the same server, on the same connection and session
+ * (a server-root mount): done() gets a referenced tree or a failure. */
+void sf_client_get_tree(struct sf_client *c, const char *share, sf_tree_fn done, void *user);
 
 /* Tree disconnect, logoff and close, waiting (bounded) for the answers. */
 void sf_client_close(struct sf_client *c);

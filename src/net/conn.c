@@ -381,19 +381,28 @@ static gboolean on_writable(GSocket *s, GIOCondition cond, gpointer p)
 	return G_SOURCE_CONTINUE; /* flush_writes removes the source when done */
 }
 
-/* Queue one frame: 4-byte direct-TCP header + payload (MS-SMB2 2.1). */
-static void send_frame(sf_conn *c, const uint8_t *payload, size_t len)
+/* Queue one frame, taking f (g_malloc'd): its first 4 bytes are room for
+ * the direct-TCP header, the payload follows (MS-SMB2 2.1). Large WRITEs
+ * are built in place this way rather than copied once more. */
+static void queue_frame(sf_conn *c, uint8_t *f, size_t total)
 {
 	if (!c->sock) { /* detached (conn_testing.h): counted, dropped */
 		c->st.sent++;
+		g_free(f);
 		return;
 	}
-	uint8_t *f = g_malloc(4 + len);
-	sf_put_be32(f, (uint32_t)len); /* top byte is the zero type byte */
-	memcpy(f + 4, payload, len);
-	g_queue_push_tail(&c->wq, g_bytes_new_take(f, 4 + len));
+	sf_put_be32(f, (uint32_t)(total - 4)); /* top byte is the zero type byte */
+	g_queue_push_tail(&c->wq, g_bytes_new_take(f, total));
 	c->st.sent++;
+	c->st.bytes_sent += total;
 	flush_writes(c);
+}
+
+static void send_frame(sf_conn *c, const uint8_t *payload, size_t len)
+{
+	uint8_t *f = g_malloc(4 + len);
+	memcpy(f + 4, payload, len);
+	queue_frame(c, f, 4 + len);
 }
 
 /* ---- sending requests -------------------------------------------------- */
@@ -432,6 +441,7 @@ static void send_batch(sf_conn *c, struct batch *b)
 {
 	bool large_mtu = c->neg.dialect > SMB2_DIALECT_0202;
 	GByteArray *out = g_byte_array_new();
+	g_byte_array_set_size(out, 4); /* the frame header's room */
 	struct sf_conn_security *sec = sec_of(c, b->specs[0].session_id);
 	bool seal = sec && sec->seal;
 	for (size_t i = 0; i < b->n; i++) {
@@ -474,6 +484,8 @@ static void send_batch(sf_conn *c, struct batch *b)
 			h.flags |= SMB2_FLAGS_SIGNED;
 		}
 		r->asked = h.credits;
+		if (s->command <= SMB2_OPLOCK_BREAK)
+			c->st.requests[s->command]++;
 		trace_out(c, &h, padded);
 		if (s->sent)
 			s->sent(s->user, pdu, padded);
@@ -481,19 +493,21 @@ static void send_batch(sf_conn *c, struct batch *b)
 		if (!(s->flags & SF_REQ_NO_TIMEOUT) && c->opts.timeout_ms)
 			arm_timer(r, timeout_for(c), req_timeout);
 	}
+	size_t plain = out->len - 4;
 	if (seal) {
-		uint8_t *enc = g_malloc(SF_TRANSFORM_HDR_LEN + out->len);
+		uint8_t *enc = g_malloc(4 + SF_TRANSFORM_HDR_LEN + plain);
 		const uint8_t *key = sec->keys.encryption;
-		if (sf_seal_encrypt(sec->cipher, key, b->specs[0].session_id, NULL, out->data,
-		                    out->len, enc) == 0) {
-			send_frame(c, enc, SF_TRANSFORM_HDR_LEN + out->len);
+		if (sf_seal_encrypt(sec->cipher, key, b->specs[0].session_id, NULL, out->data + 4,
+		                    plain, enc + 4) == 0) {
+			queue_frame(c, enc, 4 + SF_TRANSFORM_HDR_LEN + plain);
 			c->st.encrypted_sent++;
+		} else {
+			g_free(enc);
 		}
-		g_free(enc);
+		g_byte_array_unref(out);
 	} else {
-		send_frame(c, out->data, out->len);
+		queue_frame(c, g_byte_array_free(out, FALSE), 4 + plain);
 	}
-	g_byte_array_unref(out);
 	batch_free(b);
 }
 
@@ -838,6 +852,7 @@ static void dump_pdu(const uint8_t *pdu, size_t len)
 /* One whole frame: plain SMB2 (possibly a compound) or a transform. */
 static void handle_frame(sf_conn *c, uint8_t *buf, size_t len)
 {
+	c->st.bytes_received += 4 + len;
 	if (len < 4) {
 		conn_fatal(c, STATUS_INVALID_NETWORK_RESPONSE, "%s sent a runt frame", c->peer);
 		return;

@@ -22,6 +22,7 @@
 #define SF_NET_CONN_H
 
 #include "crypto/kdf.h"
+#include "proto/smb2.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -82,6 +83,7 @@ typedef void (*sf_sent_fn)(void *user, const uint8_t *pdu, size_t len);
 #define SF_REQ_NO_TIMEOUT 0x02 /* change notify, blocking locks */
 #define SF_REQ_NO_SIGN    0x04 /* SESSION_SETUP before keys exist */
 #define SF_REQ_SIGN       0x08 /* sign even when the session does not (3.1.1 TREE_CONNECT) */
+#define SF_REQ_TAKE_BODY  0x10 /* sf_tree_submit takes body (g_malloc'd): no copy */
 
 struct sf_req_spec {
 	uint16_t command;
@@ -161,7 +163,9 @@ bool sf_conn_verify_with(const sf_conn *c, uint16_t sign_alg, const uint8_t key[
 
 /* Counters for tests and -d output. */
 struct sf_conn_stats {
-	uint64_t sent, received;
+	uint64_t sent, received; /* frames: a compound is one (one round trip) */
+	uint64_t bytes_sent, bytes_received;
+	uint64_t requests[SMB2_OPLOCK_BREAK + 1]; /* requests sent, by command */
 	uint64_t signed_sent, verified, encrypted_sent, decrypted;
 	uint64_t credits_granted;
 	uint32_t credits; /* available now */

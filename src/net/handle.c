@@ -12,9 +12,9 @@
  * only those.
  *
  * Lease breaks (3.2.5.19.2) are acknowledged with the state the server
- * offers: smbfuse caches nothing on the strength of a lease yet (the
- * lease exists to make the handle durable), so giving up caching costs
- * nothing. */
+ * offers, after the tree's break hook (the FUSE layer, which keeps the
+ * kernel's page cache of a file across opens under a read lease) has
+ * dropped what it cached, when read caching is taken away. */
 #define G_LOG_DOMAIN "smbfuse-handle"
 
 #include "net/tree_int.h"
@@ -231,6 +231,30 @@ static void send_ack(sf_tree *t, uint8_t *ack, size_t len)
 	g_free(ack);
 }
 
+struct sf_break_ack {
+	sf_tree *t;
+	uint8_t key[16];
+	uint32_t new_state;
+	bool send; /* the server asked for an acknowledgment */
+};
+
+void sf_tree_set_break_hook(sf_tree *t, sf_tree_break_fn hook, void *user)
+{
+	t->break_hook = hook;
+	t->break_user = user;
+}
+
+void sf_tree_break_done(sf_break_ack *a)
+{
+	if (a->send) {
+		size_t alen;
+		uint8_t *ack = smb2_lease_break_ack_encode(a->key, a->new_state, &alen);
+		send_ack(a->t, ack, alen);
+	}
+	sf_tree_unref(a->t);
+	g_free(a);
+}
+
 bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force)
 {
 	if (len < SMB2_HDR_LEN)
@@ -252,11 +276,26 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 		}
 		if (!ours && !force)
 			return false;
-		if (!(lb.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
-			return true;
-		size_t alen;
-		uint8_t *ack = smb2_lease_break_ack_encode(lb.key, lb.new_state, &alen);
-		send_ack(t, ack, alen);
+		if (ours)
+			sf_tree_stats(t)->lease_breaks++;
+		sf_break_ack *a = g_new0(sf_break_ack, 1);
+		a->t = sf_tree_ref(t);
+		memcpy(a->key, lb.key, 16);
+		a->new_state = lb.new_state;
+		a->send = lb.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED;
+		struct dhandle *holder = NULL;
+		if (ours && t->break_hook && !(lb.new_state & SMB2_LEASE_READ_CACHING)) {
+			g_hash_table_iter_init(&it, t->handles->by_fid);
+			while (g_hash_table_iter_next(&it, NULL, &v)) {
+				struct dhandle *d = v;
+				if (d->has_lease && !memcmp(d->lease.key, lb.key, 16))
+					holder = d;
+			}
+		}
+		if (holder)
+			t->break_hook(t->break_user, fid_of(holder->orig), lb.new_state, a);
+		else
+			sf_tree_break_done(a);
 		return true;
 	}
 	struct smb2_oplock_break ob;

@@ -87,6 +87,20 @@ const struct sf_resilience_stats *sf_pool_stats(const sf_pool *p)
 	return &p->st;
 }
 
+void sf_pool_counts(const sf_pool *p, struct sf_pool_counts *out)
+{
+	memset(out, 0, sizeof *out);
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, p->servers);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const struct server *s = v;
+		out->conns += s->conn != NULL;
+		out->sessions += s->session != NULL;
+		out->trees += s->trees->len;
+	}
+}
+
 static char *server_key(const struct sf_pool_server_opts *o)
 {
 	const struct sf_creds *c = o->session.creds;

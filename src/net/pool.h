@@ -42,5 +42,11 @@ void sf_pool_shutdown(sf_pool *p);
 /* The connection a tree runs on (for statistics and tools). */
 sf_conn *sf_pool_conn_of(sf_pool *p, sf_tree *t);
 const struct sf_resilience_stats *sf_pool_stats(const sf_pool *p);
+/* What the pool holds now: connections, sessions, trees (for -d and the
+ * tests of server-root mounts, where many trees share one session). */
+struct sf_pool_counts {
+	unsigned conns, sessions, trees;
+};
+void sf_pool_counts(const sf_pool *p, struct sf_pool_counts *out);
 
 #endif

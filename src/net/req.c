@@ -87,7 +87,10 @@ struct sf_treq *treq_new(sf_tree *t, const struct sf_req_spec *specs, size_t n)
 	q->parts = g_new0(struct part, n);
 	for (size_t i = 0; i < n; i++) {
 		q->specs[i] = specs[i];
-		q->specs[i].body = g_memdup2(specs[i].body, specs[i].body_len);
+		/* Kept for replays; a large WRITE hands its body over. */
+		q->specs[i].body = (specs[i].flags & SF_REQ_TAKE_BODY)
+		                           ? specs[i].body
+		                           : g_memdup2(specs[i].body, specs[i].body_len);
 		struct part *p = &q->parts[i];
 		p->q = q;
 		p->i = i;

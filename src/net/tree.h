@@ -31,6 +31,7 @@ struct sf_resilience_stats {
 	uint64_t handles_reopened;  /* reopened by path instead (the same file) */
 	uint64_t handles_lost;      /* handles that could not be */
 	uint64_t timeouts;          /* requests failed while waiting (soft) */
+	uint64_t lease_breaks;      /* lease breaks of our handles */
 };
 
 struct sf_tree_policy {
@@ -114,6 +115,17 @@ void sf_tree_handle_locks(sf_tree *t, struct smb2_fileid fid, unsigned n);
 /* A lease or oplock break from the server: acknowledged on this tree when
  * the lease is one of its handles' (or force). true when handled. */
 bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force);
+/* A lease break that takes read caching away from a handle is first shown
+ * to the hook, if one is set, so that what was cached under the lease is
+ * dropped before the server is told it is (MS-SMB2 3.2.5.19.2): hook()
+ * gets the caller's file id and the new state, and must call
+ * sf_tree_break_done(ack) exactly once, later or at once; the
+ * acknowledgment (when the server asked for one) is sent then. */
+typedef struct sf_break_ack sf_break_ack;
+typedef void (*sf_tree_break_fn)(void *user, struct smb2_fileid fid, uint32_t new_state,
+                                 sf_break_ack *ack);
+void sf_tree_set_break_hook(sf_tree *t, sf_tree_break_fn hook, void *user);
+void sf_tree_break_done(sf_break_ack *ack);
 
 /* ---- for the pool (the reconnect driver) ------------------------------ */
 

@@ -31,6 +31,8 @@ struct sf_tree {
 	/* The pool's: the session expired under a request. */
 	void (*expired)(sf_tree *t, void *user);
 	void *expired_user;
+	sf_tree_break_fn break_hook; /* handle.c */
+	void *break_user;
 };
 
 /* req.c */

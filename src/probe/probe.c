@@ -4,11 +4,14 @@
  *   smbfuse-probe ls|stat|rm|rmdir|mkdir //host[:port]/share/path [-o opts]
  *   smbfuse-probe get //host/share/path LOCAL [-o opts]
  *   smbfuse-probe put LOCAL //host/share/path [-o opts]
+ *   smbfuse-probe shares //host[:port] [-o opts] [--rpc-frag N] [--dump-rpc DIR]
+ *                 [--pipe-read N] [--rpc-if-version N] [--rpc-opnum N]
  *
  * -o takes mount-style options (username=, domain=, credentials=, port=,
  * vers=, sec=, guest, sign, nosign, seal, timeout=). Passwords come only
  * from a credentials file, PASSWD or PASSWD_FD. Exit codes: enum sf_exit. */
 #include "auth/creds.h"
+#include "fs/shares.h"
 #include "net/client.h"
 #include "proto/create.h"
 #include "proto/dir.h"
@@ -40,6 +43,11 @@ struct probe {
 	struct sf_creds *creds;
 	bool debug;
 	struct sf_client *cl;
+	unsigned rpc_frag;  /* --rpc-frag: the max_recv_frag we bind with */
+	unsigned pipe_read; /* --pipe-read: bytes per pipe read (messages in pieces) */
+	/* Diagnostics (how a server refuses): bind srvsvc at another major
+	 * version, or send NetrShareEnum's request under another opnum. */
+	int rpc_if_version, rpc_opnum;
 };
 
 static int die(enum sf_exit code, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -624,6 +632,104 @@ static int cmd_put(struct probe *p, const char *local)
 	return 0;
 }
 
+/* ---- shares ------------------------------------------------------------ */
+
+struct rpc_wait {
+	bool done;
+	uint32_t status;
+	char *why;
+	sf_rpc *rpc;
+	size_t stub_len;
+};
+
+static void diag_bound(void *user, uint32_t status, const char *why, sf_rpc *r)
+{
+	struct rpc_wait *w = user;
+	w->done = true;
+	w->status = status;
+	w->why = g_strdup(why);
+	w->rpc = r;
+}
+
+static void diag_called(void *user, uint32_t status, const uint8_t *stub, size_t len)
+{
+	struct rpc_wait *w = user;
+	w->done = true;
+	w->status = status;
+	w->stub_len = len;
+}
+
+/* --rpc-if-version / --rpc-opnum: one bind and one call, to see the
+ * server's refusal (bind_nak or rejection, fault) through the client. */
+static int shares_diag(struct probe *p)
+{
+	struct rpc_syntax abstract = rpc_syntax_srvsvc;
+	if (p->rpc_if_version >= 0)
+		abstract.major = (uint16_t)p->rpc_if_version;
+	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag, .pipe_read = p->pipe_read};
+	struct rpc_wait w = {0};
+	sf_rpc_bind(p->cl->tree, "srvsvc", &abstract, &ro, diag_bound, &w);
+	while (!w.done)
+		g_main_context_iteration(p->cl->ctx, TRUE);
+	if (w.status) {
+		int rc = die(sf_exit_for_status(w.status), "rpc bind: %s%s%s",
+		             sf_ntstatus_name(w.status), w.why ? ": " : "", w.why ? w.why : "");
+		g_free(w.why);
+		return rc;
+	}
+	sf_rpc *r = w.rpc;
+	size_t len;
+	uint8_t *stub = srvsvc_share_enum_req_encode(p->host, 0, &len);
+	w.done = false;
+	sf_rpc_call(r, (uint16_t)(p->rpc_opnum >= 0 ? p->rpc_opnum : SRVSVC_OPNUM_NETRSHAREENUM),
+	            stub, len, diag_called, &w);
+	g_free(stub);
+	while (!w.done)
+		g_main_context_iteration(p->cl->ctx, TRUE);
+	sf_rpc_free(r);
+	if (w.status)
+		return die(sf_exit_for_status(w.status), "rpc call: %s",
+		           sf_ntstatus_name(w.status));
+	printf("rpc call: %zu bytes of stub\n", w.stub_len);
+	return 0;
+}
+
+/* One line per share: name, type (as smbclient -L names it), flags
+ * (special: STYPE_SPECIAL, an administrative share; temporary; "-" for
+ * none) and remark, separated by tabs. */
+static int cmd_shares(struct probe *p)
+{
+	if (p->rpc_if_version >= 0 || p->rpc_opnum >= 0)
+		return shares_diag(p);
+	struct sf_rpc_opts ro = {.max_recv_frag = (uint16_t)p->rpc_frag, .pipe_read = p->pipe_read};
+	GPtrArray *shares = NULL;
+	char *why = NULL;
+	unsigned frags = 0;
+	uint32_t st =
+	        sf_shares_enum_sync(p->cl->tree, p->host, &ro, p->cl->ctx, &shares, &why, &frags);
+	if (st) {
+		int rc = die(sf_exit_for_status(st), "shares //%s: %s%s%s", p->host,
+		             sf_ntstatus_name(st), why ? ": " : "", why ? why : "");
+		g_free(why);
+		return rc;
+	}
+	for (guint i = 0; i < shares->len; i++) {
+		const struct srvsvc_share *s = g_ptr_array_index(shares, i);
+		GString *flags = g_string_new(NULL);
+		if (s->type & STYPE_SPECIAL)
+			g_string_append(flags, "special");
+		if (s->type & STYPE_TEMPORARY)
+			g_string_append(flags, flags->len ? ",temporary" : "temporary");
+		printf("%s\t%s\t%s\t%s\n", s->name, srvsvc_type_name(s->type),
+		       flags->len ? flags->str : "-", s->remark);
+		g_string_free(flags, TRUE);
+	}
+	if (p->debug)
+		fprintf(stderr, "rpc: shares=%u fragments=%u\n", shares->len, frags);
+	g_ptr_array_unref(shares);
+	return 0;
+}
+
 /* All log output, debug included, goes to stderr: stdout carries data. */
 static GLogWriterOutput log_to_stderr(GLogLevelFlags level, const GLogField *fields, gsize n,
                                       gpointer user)
@@ -643,6 +749,8 @@ static int usage(void)
 	        "       " PROG " ls|stat|mkdir|rm|rmdir //host[:port]/share/path [-o opts] [-d]\n"
 	        "       " PROG " get //host/share/path LOCAL [-o opts]\n"
 	        "       " PROG " put LOCAL //host/share/path [-o opts]\n"
+	        "       " PROG " shares //host[:port] [-o opts] [--rpc-frag N] [--dump-rpc DIR]\n"
+	        "         [--pipe-read N] [--rpc-if-version N] [--rpc-opnum N]\n"
 	        "options: username=,domain=,credentials=FILE,port=,vers=,sec=ntlmssp|none,\n"
 	        "         guest,sign,nosign,seal,cipher=,timeout=SECONDS\n"
 	        "passwords: credentials file, PASSWD_FD or PASSWD; never on the command line\n");
@@ -651,7 +759,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct probe p = {0};
+	struct probe p = {.rpc_if_version = -1, .rpc_opnum = -1};
 	g_log_set_writer_func(log_to_stderr, NULL, NULL);
 	sf_heap_tune_for_io();
 	p.creds = sf_creds_new();
@@ -672,6 +780,24 @@ int main(int argc, char **argv)
 			else
 				p.co.max_dialect = d;
 			i++;
+		} else if (!strcmp(argv[i], "--rpc-frag") && i + 1 < argc) {
+			p.rpc_frag = (unsigned)atoi(argv[++i]);
+			if (p.rpc_frag < 1432 || p.rpc_frag > 65535) {
+				rc = die(SF_EXIT_USAGE, "--rpc-frag: 1432 to 65535 bytes");
+				goto out;
+			}
+		} else if (!strcmp(argv[i], "--pipe-read") && i + 1 < argc) {
+			p.pipe_read = (unsigned)atoi(argv[++i]);
+			if (p.pipe_read < 16 || p.pipe_read > 65536) {
+				rc = die(SF_EXIT_USAGE, "--pipe-read: 16 to 65536 bytes");
+				goto out;
+			}
+		} else if (!strcmp(argv[i], "--rpc-if-version") && i + 1 < argc) {
+			p.rpc_if_version = atoi(argv[++i]) & 0xffff;
+		} else if (!strcmp(argv[i], "--rpc-opnum") && i + 1 < argc) {
+			p.rpc_opnum = atoi(argv[++i]) & 0xffff;
+		} else if (!strcmp(argv[i], "--dump-rpc") && i + 1 < argc) {
+			sf_rpc_set_dump_dir(argv[++i]);
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			if ((rc = parse_opts(&p, argv[++i])))
 				goto out;
@@ -711,6 +837,13 @@ int main(int argc, char **argv)
 		rc = cmd_negotiate(&p);
 		goto out;
 	}
+	bool shares = !strcmp(cmd, "shares");
+	if (shares && p.share) {
+		rc = die(SF_EXIT_USAGE, "shares needs //host[:port], without a share");
+		goto out;
+	}
+	if (shares)
+		p.share = g_strdup("IPC$");
 	if (!p.share) {
 		rc = die(SF_EXIT_USAGE, "%s needs //host/share/path", cmd);
 		goto out;
@@ -730,7 +863,9 @@ int main(int argc, char **argv)
 		g_free(why);
 		goto out;
 	}
-	if (!strcmp(cmd, "ls"))
+	if (shares)
+		rc = cmd_shares(&p);
+	else if (!strcmp(cmd, "ls"))
 		rc = cmd_ls(&p);
 	else if (!strcmp(cmd, "stat"))
 		rc = cmd_stat(&p);

@@ -73,13 +73,16 @@ class SmbServer:
 
     def __init__(self, min_protocol=None, max_protocol=None, signing=None,
                  encryption_algs=None, signing_algs=None, extra_global=(),
-                 addr="127.0.0.1", name=None, samba_root=None):
+                 addr="127.0.0.1", name=None, samba_root=None, extra_shares=None):
         self.min_protocol = min_protocol
         self.max_protocol = max_protocol
         self.signing = signing
         self.encryption_algs = encryption_algs
         self.signing_algs = signing_algs
         self.extra_global = list(extra_global)
+        # More shares: {name: [smb.conf lines]}; a share without a
+        # "path =" line gets a directory of its own under shares/.
+        self.extra_shares = dict(extra_shares or {})
         self.addr = addr
         self.host = addr
         self.user = USER
@@ -222,6 +225,12 @@ class SmbServer:
                            "kernel oplocks = no", "kernel share modes = no",
                            "posix locking = no"],
         }
+        for name, lines in self.extra_shares.items():
+            if not any(l.replace(" ", "").startswith("path=") for l in lines):
+                os.makedirs(self.share_path(name), exist_ok=True)
+                os.lchown(self.share_path(name), uid, -1)
+                lines = [f"path = {self.share_path(name)}"] + list(lines)
+            shares[name] = lines
         with open(self.conf, "w") as f:
             f.write("[global]\n" + "".join(f"    {l}\n" for l in g))
             for name, lines in shares.items():
@@ -330,6 +339,7 @@ class SmbServer:
         users, after down_seconds. Returns once it accepts connections."""
         port = self.port
         self._kill_group(sig)
+        self._kill_rpc_helpers()  # a restarted smbd starts its own
         if down_seconds:
             time.sleep(down_seconds)
         for _ in range(10):
@@ -364,8 +374,36 @@ class SmbServer:
             time.sleep(0.05)
         self.proc = None
 
+    def _kill_rpc_helpers(self):
+        """Samba 4.17 serves RPC through samba-dcerpcd and rpcd_* helpers
+        that smbd starts on demand in a session of their own, outside the
+        process group: found by the config file on their command line."""
+        needle = self.conf.encode()
+        for _ in range(50):
+            pids = []
+            for d in os.listdir("/proc"):
+                if not d.isdigit() or int(d) == os.getpid():
+                    continue
+                try:
+                    with open(f"/proc/{d}/cmdline", "rb") as f:
+                        args = f.read().split(b"\0")
+                except OSError:
+                    continue
+                if any(needle == a or a.endswith(b"=" + needle) for a in args):
+                    pids.append(int(d))
+            pids = [p for p in pids if pid_alive(p)]
+            if not pids:
+                return
+            for p in pids:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+
     def stop(self, remove=True):
         self._kill_group(signal.SIGTERM)
+        self._kill_rpc_helpers()
         if self in _running:
             _running.remove(self)
         if remove:

@@ -209,7 +209,7 @@ def test_generic_mount_flags_applied(server):
 
 def test_refused_option_names_it(server, mp):
     c = server.credentials_file()
-    for opt in ("resilienthandles", "handletimeout=30", "multichannel", "cache=loose"):
+    for opt in ("resilienthandles", "handletimeout=30", "multichannel", "cache=singleclient"):
         line = one_line(run(mount_cmd(server, mp, f"credentials={c},{opt}"), timeout=10), 1)
         assert opt.split("=")[0] in line and "not supported by smbfuse" in line, line
 

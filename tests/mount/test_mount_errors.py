@@ -179,7 +179,8 @@ def test_hung_server_gives_eio_within_timeout():
     """A server that stops answering (SIGSTOP, the TCP connection stays
     up): a request fails with EIO once timeout= has passed, not never."""
     s = SmbServer(name="hung").start()
-    m = Mount(s, opts="timeout=3").start()
+    # actimeo=0: nothing may be answered from what the listing told
+    m = Mount(s, opts="timeout=3,actimeo=0").start()
     try:
         os.listdir(m.path())
         os.killpg(s.proc.pid, signal.SIGSTOP)

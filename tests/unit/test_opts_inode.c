@@ -6,6 +6,7 @@
 #include "proto/smb2.h"
 
 #include <glib.h>
+#include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,8 +36,25 @@ static void test_unc(void)
 	g_assert_cmpstr(c->host, ==, "::1");
 	g_assert_cmpuint(c->port, ==, 4455);
 	g_assert_cmpstr(c->share, ==, "sh");
-	g_assert_false(sf_config_parse_unc(c, "//hostonly", &err));
+	/* The server root: no share. */
+	g_assert_true(sf_config_parse_unc(c, "//hostonly", &err));
+	g_assert_cmpstr(c->host, ==, "hostonly");
+	g_assert_null(c->share);
+	g_assert_true(sf_config_parse_unc(c, "//hostonly/", &err));
+	g_assert_null(c->share);
+	g_assert_false(sf_config_parse_unc(c, "///share", &err));
 	g_clear_error(&err);
+	sf_config_free(c);
+	/* A server root has no sub-directory to mount. */
+	c = sf_config_new();
+	char *root_argv[] = {"//srv", "/mnt", "-o", "prefixpath=a"};
+	g_assert_false(sf_config_parse(c, 4, root_argv, &err));
+	g_assert_nonnull(strstr(err->message, "prefixpath= needs a share"));
+	g_clear_error(&err);
+	sf_config_free(c);
+	c = sf_config_new();
+	g_assert_true(sf_config_parse(c, 2, root_argv, &err));
+	g_assert_null(c->share);
 	g_assert_false(sf_config_parse_unc(c, "srv/share", &err));
 	g_clear_error(&err);
 	sf_config_free(c);

@@ -278,7 +278,11 @@ static void test_allow_other(void)
 	g_assert_false(c->hard);
 	g_assert_cmpuint(c->echo_interval_s, ==, 60);
 	sf_config_free(c);
-	refused("cache=loose", "cache=loose is not supported");
+	refused("cache=singleclient", "cache=singleclient is not supported");
+	c = parse("cache=loose", &err);
+	g_assert_nonnull(c);
+	g_assert_cmpint(c->cache, ==, SF_CACHE_LOOSE);
+	sf_config_free(c);
 	if (sf_krb5_available()) {
 		c = parse("sec=krb5,krb5_principal=svc@EX.COM,spn=cifs/alias,ip=10.0.0.1", &err);
 		g_assert_no_error(err);
