@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "smbfuse"
 
 #include "mountctl.h"
+#include "auth/krb5_gss.h"
 
 #include "dfs/domain.h"
 #include "fs/shares.h"
@@ -38,6 +39,7 @@ struct mount_state {
 	guint fuse_src, sig_src[4];
 	bool mounted;
 	bool debug;
+	bool krb5_chosen; /* Kerberos by default (no sec=), NTLMv2 left to try */
 };
 
 /* Tell the waiting parent how start-up ended (or print it ourselves). */
@@ -201,6 +203,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->debug = cfg->debug;
 	struct sf_client_opts co = {
 	        .host = cfg->host,
+	        .addr = cfg->addr,
 	        .port = cfg->port,
 	        .share = cfg->share ? cfg->share : "IPC$",
 	        .min_dialect = cfg->min_dialect,
@@ -241,6 +244,19 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 		}
 		g_free(tpath);
 	} else {
+		st = sf_client_open(&co, NULL, &m->client, &why);
+		/* Kerberos chosen by default and refused (a ticket for another
+		 * realm, a server outside it): NTLMv2 when there is a password,
+		 * as Windows does. sec=krb5 never falls back. */
+		if (st && m->krb5_chosen && cfg->creds->user && cfg->creds->password &&
+		    sf_exit_for_status(st) != SF_EXIT_CONNECT) {
+			g_message("Kerberos failed (%s); trying NTLMv2",
+			          why ? why : sf_ntstatus_name(st));
+			g_free(why);
+			why = NULL;
+			co.auth = cfg->auth = SF_AUTH_NTLM;
+			st = sf_client_open(&co, NULL, &m->client, &why);
+		}
 		st = sf_client_open(&co, NULL, &m->client, &why);
 	}
 	if (st) {
@@ -457,6 +473,16 @@ static int mount_main(struct sf_config *cfg, const char *prog)
 		fprintf(stderr, "%s: %s\n", prog, err->message);
 		g_error_free(err);
 		return SF_EXIT_USAGE;
+	}
+	/* No sec=: Kerberos when the user has a live ticket (or gave a
+	 * keytab) and names the server by host name, as Windows does; else
+	 * NTLMv2. sec=krb5 never falls back. */
+	if (!cfg->auth_given && cfg->auth == SF_AUTH_NTLM && sf_krb5_available() &&
+	    !g_hostname_is_ip_address(cfg->host) && sf_krb5_have_creds(cfg->creds)) {
+		cfg->auth = SF_AUTH_KRB5;
+		m.krb5_chosen = true;
+		if (cfg->debug)
+			fprintf(stderr, "%s: a Kerberos ticket was found: using Kerberos\n", prog);
 	}
 	/* No password from a file or the environment, and someone at a
 	 * terminal: ask, without echo, like mount.cifs. */

@@ -2,6 +2,7 @@
  * (see opts.h): every option is implemented, a documented no-op, or
  * refused by name. A password on the command line is refused. */
 #include "opts.h"
+#include "auth/krb5_gss.h"
 #include "util/log.h"
 
 #include "proto/smb2.h"
@@ -41,6 +42,7 @@ void sf_config_free(struct sf_config *c)
 	sf_creds_free(c->creds);
 	g_free(c->unc);
 	g_free(c->host);
+	g_free(c->addr);
 	g_free(c->share);
 	g_free(c->mountpoint);
 	g_free(c->prefix);
@@ -253,16 +255,70 @@ static bool opt_sec(struct sf_config *c, const char *k, const char *v, GError **
 	else if (!strcmp(v, "ntlmssp") || !strcmp(v, "ntlmsspi") || !strcmp(v, "ntlmv2") ||
 	         !strcmp(v, "ntlmv2i"))
 		c->auth = SF_AUTH_NTLM;
-	else if (!strcmp(v, "krb5") || !strcmp(v, "krb5i"))
-		return BAD("sec=%s: Kerberos is not supported by smbfuse yet", v);
-	else
-		return BAD("unsupported sec=%s (ntlmssp, none)", v);
+	else if (!strcmp(v, "krb5") || !strcmp(v, "krb5i")) {
+		if (!sf_krb5_available())
+			return BAD("sec=%s: this smbfuse was built without Kerberos (Heimdal "
+			           "GSSAPI; meson -Dkrb5=enabled)",
+			           v);
+		c->auth = SF_AUTH_KRB5;
+	} else
+		return BAD("unsupported sec=%s (ntlmssp, krb5, none)", v);
+	c->auth_given = true;
+	return true;
+}
+
+static bool opt_krb5(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	if (!v || !*v)
+		return BAD("%s= needs a value", k);
+	if (!strcmp(k, "krb5_keytab")) {
+		if (access(v, R_OK) != 0)
+			return BAD("krb5_keytab=%s: %s", v, g_strerror(errno));
+		char *full = g_str_has_prefix(v, "FILE:") || v[0] != '/'
+		                     ? g_strdup(v)
+		                     : g_strconcat("FILE:", v, NULL);
+		sf_creds_set(&c->creds->krb5_keytab, full);
+		g_free(full);
+	} else if (!strcmp(k, "krb5_principal"))
+		sf_creds_set(&c->creds->krb5_principal, v);
+	else if (!strcmp(k, "spn"))
+		sf_creds_set(&c->creds->spn, v);
+	return true;
+}
+
+static bool opt_cruid(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	uid_t uid;
+	struct passwd *pw = v ? getpwnam(v) : NULL;
+	if (pw)
+		uid = pw->pw_uid;
+	else {
+		unsigned long n;
+		if (!parse_num(v, G_MAXUINT32 - 1, &n, 10))
+			return BAD("bad cruid=%s (a user name or number)", v ? v : "");
+		uid = n;
+	}
+	/* No privilege check needed: a cache is a 0600 file of its owner, so
+	 * only root can read another user's. */
+	char *cc = sf_krb5_cache_of_uid(uid);
+	sf_creds_set(&c->creds->krb5_ccache, cc);
+	g_free(cc);
+	return true;
+}
+
+static bool opt_addr(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	if (!v || !*v || strchr(v, '/') || strchr(v, ' '))
+		return BAD("bad %s=%s (an IP address or host name)", k, v ? v : "");
+	g_free(c->addr);
+	c->addr = g_strdup(v);
 	return true;
 }
 
 static bool opt_guest(struct sf_config *c, const char *k, const char *v, GError **err)
 {
 	c->auth = SF_AUTH_GUEST;
+	c->auth_given = true;
 	return true;
 }
 
@@ -474,8 +530,8 @@ static const struct sf_opt table[] = {
         IMPL("workgroup", SF_ARG_VALUE, opt_domain, "EXAMPLE", NULL),
         REFUSE("domainauto", "the domain is given or empty"),
         IMPL("port", SF_ARG_VALUE, opt_port, "4445", NULL),
-        REFUSE("ip", "the server is reached through the name in //server/share"),
-        REFUSE("addr", "the server is reached through the name in //server/share"),
+        IMPL("ip", SF_ARG_VALUE, opt_addr, "127.0.0.5", NULL),
+        IMPL("addr", SF_ARG_VALUE, opt_addr, "127.0.0.5", NULL),
         REFUSE("unc", "give //server/share as the first argument"),
         IMPL("prefixpath", SF_ARG_VALUE, opt_prefixpath, "dir/sub", NULL),
         REFUSE("netbiosname", "no NetBIOS session service (port 139)"),
@@ -487,9 +543,13 @@ static const struct sf_opt table[] = {
         IMPL("sign", SF_ARG_NONE, opt_sign, NULL, "nosign"),
         IMPL("nosign", SF_ARG_NONE, opt_sign, NULL, NULL),
         IMPL("seal", SF_ARG_NONE, opt_seal, NULL, NULL),
-        REFUSE("cruid", "Kerberos is not supported yet"),
-        REFUSE("upcall_target", "Kerberos is not supported yet"),
-        REFUSE("multiuser", "one session per mount"),
+        IMPL("cruid", SF_ARG_VALUE, opt_cruid, "0", NULL),
+        IMPL("krb5_keytab", SF_ARG_VALUE, opt_krb5, "@FILE@", NULL),
+        IMPL("krb5_principal", SF_ARG_VALUE, opt_krb5, "svc@EXAMPLE.COM", NULL),
+        IMPL("spn", SF_ARG_VALUE, opt_krb5, "cifs/alias.example.com", NULL),
+        REFUSE("upcall_target", "no kernel upcall: tickets are read by the daemon itself"),
+        REFUSE("multiuser", "one session per mount (a session per local user is not "
+                            "implemented)"),
         REFUSE("cifsacl", "Windows ACLs are not mapped to modes"),
         REFUSE("idsfromsid", "Windows ACLs are not mapped to owners"),
         REFUSE("modefromsid", "Windows ACLs are not mapped to modes"),

@@ -22,6 +22,7 @@ enum sf_cache_mode { SF_CACHE_STRICT, SF_CACHE_NONE, SF_CACHE_LOOSE };
 struct sf_config {
 	char *unc; /* as given */
 	char *host;
+	char *addr; /* ip=/addr=: where to connect; host still names the server (SPN) */
 	uint16_t port;
 	char *share; /* NULL: the server root (//server), one directory per share */
 	char *mountpoint;
@@ -32,6 +33,7 @@ struct sf_config {
 	struct sf_creds *creds;
 	uint16_t min_dialect, max_dialect;
 	enum sf_auth_kind auth;
+	bool auth_given; /* sec= or guest: else Kerberos when a ticket exists */
 	bool nosign, seal;
 	uid_t uid;
 	gid_t gid;

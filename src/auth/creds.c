@@ -28,6 +28,10 @@ void sf_creds_free(struct sf_creds *c)
 	sf_secmem_free(c->user);
 	sf_secmem_free(c->domain);
 	sf_secmem_free(c->password);
+	sf_secmem_free(c->krb5_ccache);
+	sf_secmem_free(c->krb5_keytab);
+	sf_secmem_free(c->krb5_principal);
+	sf_secmem_free(c->spn);
 	g_free(c);
 }
 

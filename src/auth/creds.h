@@ -19,6 +19,15 @@ struct sf_creds {
 	char *user;
 	char *domain;
 	char *password; /* NULL when none was given */
+	/* Kerberos (sec=krb5, or chosen by default when a ticket exists):
+	 * the credential cache to use (NULL: KRB5CCNAME or the default),
+	 * a keytab to get tickets from instead (krb5_keytab=), the client
+	 * principal in it (krb5_principal=; NULL: the keytab's first), and
+	 * the service principal to ask for (spn=; NULL: cifs/<server>). */
+	char *krb5_ccache;
+	char *krb5_keytab;
+	char *krb5_principal;
+	char *spn;
 };
 
 struct sf_creds *sf_creds_new(void);

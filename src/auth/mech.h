@@ -40,6 +40,15 @@ struct sf_mech_ops {
 	void (*get_mic)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[16]);
 	bool (*verify_mic)(void *ctx, const uint8_t *msg, size_t len, const uint8_t *sig,
 	                   size_t sig_len);
+	/* Whether the mechanism has finished (for Kerberos: the server's
+	 * AP-REP verified, mutual authentication); NULL: done once it has
+	 * produced its last token. */
+	bool (*complete)(void *ctx);
+	/* Seconds the credentials behind an established context stay valid
+	 * (the Kerberos ticket's end), -1 when unknown or unlimited. */
+	int (*lifetime)(void *ctx);
+	/* One line saying why the last call failed, or NULL. */
+	const char *(*error)(void *ctx);
 	void (*free)(void *ctx);
 };
 
@@ -48,7 +57,9 @@ sf_auth *sf_auth_new(enum sf_auth_kind kind, const struct sf_creds *creds, const
                      GError **err);
 /* 0: *out holds the next blob to send. Negative errno on failure:
  * -EPROTO malformed server token, -EACCES the server rejected us,
- * -ENOTSUP no mechanism in common. */
+ * -ENOTSUP no mechanism in common; for Kerberos also -ENOKEY no
+ * credentials, -EKEYEXPIRED expired credentials (sf_auth_error says
+ * more). */
 int sf_auth_step(sf_auth *a, const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
 /* Check the server's final blob (may be empty). 0 or -EACCES / -EPROTO. */
 int sf_auth_finish(sf_auth *a, const uint8_t *in, size_t in_len);
@@ -56,6 +67,16 @@ int sf_auth_finish(sf_auth *a, const uint8_t *in, size_t in_len);
  * at least 32 bytes; *len receives the length. */
 int sf_auth_session_key(sf_auth *a, uint8_t *key, size_t *len);
 enum sf_auth_kind sf_auth_kind(const sf_auth *a);
+/* Why the last sf_auth_step()/sf_auth_finish() failed, one line naming
+ * the cause (no ticket, expired ticket, unknown SPN, clock skew), or NULL
+ * when the mechanism has nothing to say. */
+const char *sf_auth_error(const sf_auth *a);
+/* Seconds until the credentials behind the context end (Kerberos: the
+ * ticket), -1 when unknown or unlimited (NTLM). */
+int sf_auth_lifetime(const sf_auth *a);
+/* Whether sf_auth_step() may block on the network (it talks to the KDC):
+ * such a step runs on a worker thread, never on the main loop. */
+bool sf_auth_may_block(const sf_auth *a);
 void sf_auth_free(sf_auth *a);
 
 #endif

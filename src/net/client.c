@@ -132,6 +132,7 @@ uint32_t sf_client_open(const struct sf_client_opts *o, GMainContext *ctx, struc
 	bool sign = !o->nosign && o->auth != SF_AUTH_ANON && o->auth != SF_AUTH_GUEST;
 	struct sf_pool_server_opts po = {
 	        .conn = {.host = (char *)o->host,
+	                 .addr = (char *)o->addr,
 	                 .port = o->port,
 	                 .min_dialect = o->min_dialect,
 	                 .max_dialect = o->max_dialect,

@@ -11,6 +11,7 @@
 
 struct sf_client_opts {
 	const char *host;
+	const char *addr; /* ip=: connect here instead of resolving host */
 	uint16_t port;
 	const char *share;
 	uint16_t min_dialect, max_dialect; /* 0: 3.0 .. 3.1.1 */

@@ -80,6 +80,9 @@ struct sf_conn {
 	char *peer;
 	enum conn_state state;
 	unsigned generation;
+	/* A session a verified answer said had expired (0: none); see
+	 * handle_pdu for the Samba quirk this is about. */
+	uint64_t expired_sid;
 
 	GSocketClient *client;
 	GCancellable *cancel;
@@ -160,6 +163,7 @@ void sf_conn_unref(sf_conn *c)
 	g_hash_table_destroy(c->sec);
 	g_free(c->neg.security_blob);
 	g_free(c->opts.host);
+	g_free(c->opts.addr);
 	g_free(c->peer);
 	g_free(c->rbuf);
 	if (c->client)
@@ -221,11 +225,15 @@ void sf_conn_set_security(sf_conn *c, uint64_t sid, const struct sf_conn_securit
 	struct sf_conn_security *s = g_new(struct sf_conn_security, 1);
 	*s = *sec;
 	g_hash_table_replace(c->sec, g_memdup2(&sid, sizeof sid), s);
+	if (c->expired_sid == sid)
+		c->expired_sid = 0;
 }
 
 void sf_conn_drop_security(sf_conn *c, uint64_t sid)
 {
 	g_hash_table_remove(c->sec, &sid);
+	if (c->expired_sid == sid)
+		c->expired_sid = 0;
 }
 
 static struct sf_conn_security *sec_of(sf_conn *c, uint64_t sid)
@@ -758,6 +766,23 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
 			/* Every response on a signing session must be signed and
 			 * must verify; one that does not ends the connection. */
 			if (!sf_sign_verify(ss->sign_alg, ss->keys.signing, pdu, len)) {
+				/* Samba 4.17: once an element of a compound failed with
+				 * STATUS_NETWORK_SESSION_EXPIRED (a Kerberos ticket ran
+				 * out), the related elements' error answers carry
+				 * signatures that do not verify. Such an answer is not
+				 * trusted: nothing in it is used, and its request is
+				 * answered as expired too (re-authenticate, then send
+				 * again), which is all a forged one could cause. */
+				if (c->expired_sid && c->expired_sid == r->session_id &&
+				    (h.flags & SMB2_FLAGS_RELATED_OPERATIONS) &&
+				    h.status != STATUS_SUCCESS) {
+					g_debug("%s: unverifiable %s answer after the session "
+					        "expired: taken as expired",
+					        c->peer, smb2_command_name(h.command));
+					g_hash_table_steal(c->pending, &h.message_id);
+					req_complete(r, STATUS_NETWORK_SESSION_EXPIRED, NULL, 0);
+					return;
+				}
 				security_failure(c, &h, "failed signature verification");
 				return;
 			}
@@ -797,6 +822,8 @@ static void handle_pdu(sf_conn *c, const uint8_t *pdu, size_t len, const struct 
 		return;
 	}
 	grant(c, h.credits + r->interim_grant);
+	if (h.status == STATUS_NETWORK_SESSION_EXPIRED && ss)
+		c->expired_sid = r->session_id;
 	g_hash_table_steal(c->pending, &h.message_id);
 	req_complete(r, h.status, pdu, len);
 }
@@ -1361,6 +1388,7 @@ sf_conn *sf_conn_new(const struct sf_conn_opts *opts, GMainContext *ctx, sf_conn
 	c->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
 	c->opts = *opts;
 	c->opts.host = g_strdup(opts->host);
+	c->opts.addr = g_strdup(opts->addr);
 	if (!c->opts.port)
 		c->opts.port = 445;
 	if (!c->opts.timeout_ms)
@@ -1392,7 +1420,8 @@ static void start_connect(sf_conn *c)
 	if (c->cancel)
 		g_object_unref(c->cancel);
 	c->cancel = g_cancellable_new();
-	GSocketConnectable *addr = g_network_address_new(c->opts.host, c->opts.port);
+	GSocketConnectable *addr =
+	        g_network_address_new(c->opts.addr ? c->opts.addr : c->opts.host, c->opts.port);
 	g_main_context_push_thread_default(c->ctx);
 	g_socket_client_connect_async(c->client, addr, c->cancel, on_connected, sf_conn_ref(c));
 	g_main_context_pop_thread_default(c->ctx);

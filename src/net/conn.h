@@ -38,6 +38,7 @@ typedef uint64_t sf_req_handle;
 
 struct sf_conn_opts {
 	char *host;
+	char *addr;           /* where to connect when not host (ip=); host names the server */
 	uint16_t port;        /* 445 when 0 */
 	uint16_t min_dialect; /* SMB2_DIALECT_* */
 	uint16_t max_dialect;

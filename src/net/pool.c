@@ -54,6 +54,8 @@ static void server_free(gpointer p)
 		g_source_unref(s->retry);
 	}
 	g_ptr_array_unref(s->trees);
+	if (s->session)
+		sf_session_forget_caller(s->session);
 	sf_session_unref(s->session);
 	if (s->conn) {
 		sf_conn_set_notify(s->conn, NULL, NULL, NULL);
@@ -61,6 +63,7 @@ static void server_free(gpointer p)
 		sf_conn_unref(s->conn);
 	}
 	g_free(s->o.conn.host);
+	g_free(s->o.conn.addr);
 	g_free(s->key);
 	g_free(s);
 }
@@ -194,11 +197,37 @@ static void reconnect_trees(struct server *s)
 	}
 }
 
+/* The server or the KDC refused our credentials, or there are none left
+ * (an expired Kerberos ticket nobody renewed): a state that waiting does
+ * not end by itself. */
+static bool credentials_refused(uint32_t st)
+{
+	switch (st) {
+	case STATUS_LOGON_FAILURE:
+	case STATUS_WRONG_PASSWORD:
+	case STATUS_PASSWORD_EXPIRED:
+	case STATUS_ACCOUNT_EXPIRED:
+	case STATUS_ACCOUNT_DISABLED:
+	case STATUS_ACCOUNT_LOCKED_OUT:
+	case STATUS_ACCESS_DENIED:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void reauthed(sf_session *ss, uint32_t status, const char *why, void *user)
 {
 	struct server *s = user;
 	if (status) {
 		attempt_failed(s, "re-authentication", status, why);
+		/* Requests waiting for the session fail now (EACCES, or
+		 * EKEYEXPIRED for an expired ticket) rather than at their
+		 * timeout; the pool keeps trying, so a renewed ticket (kinit)
+		 * brings the mount back. */
+		if (credentials_refused(status))
+			for (guint i = 0; i < s->trees->len; i++)
+				sf_tree_fail_all(g_ptr_array_index(s->trees, i), status);
 		return;
 	}
 	reconnect_trees(s);
@@ -246,8 +275,27 @@ static void conn_lost(void *user, uint32_t status)
 static void session_expired(sf_tree *t, void *user)
 {
 	struct server *s = user;
+	if (s->session)
+		sf_session_mark_expired(s->session);
 	for (guint i = 0; i < s->trees->len; i++)
 		sf_tree_mark_down(g_ptr_array_index(s->trees, i));
+	s->lost_at = g_get_monotonic_time();
+	schedule_retry(s);
+}
+
+/* Kerberos: the next ticket is in hand before the current one ends:
+ * re-authenticate now (the slow part, the KDC, is already done), as if the
+ * session had expired. */
+static void renew_ready(sf_session *ss, void *user)
+{
+	struct server *s = user;
+	if (s->pool->shutdown || !sf_session_valid(ss))
+		return;
+	g_message("%s: Kerberos ticket renewed before it ran out: re-authenticating",
+	          sf_conn_peer(s->conn));
+	for (guint i = 0; i < s->trees->len; i++)
+		sf_tree_mark_down(g_ptr_array_index(s->trees, i));
+	sf_session_mark_expired(ss);
 	s->lost_at = g_get_monotonic_time();
 	schedule_retry(s);
 }
@@ -354,17 +402,25 @@ static void first_session(sf_session *ss, uint32_t status, const char *why, void
 		                           ? " (wrong password or unknown user)"
 		                   : status == STATUS_ACCOUNT_DISABLED ? " (account disabled)"
 		                                                       : "";
-		char *msg = why ? g_strdup_printf("session setup for user '%s': %s",
-		                                  c && c->user ? c->user : "", why)
-		                : g_strdup_printf("session setup for user '%s': %s%s",
-		                                  c && c->user ? c->user : "",
-		                                  sf_ntstatus_name(status), hint);
+		char *who = s->o.session.kind == SF_AUTH_KRB5
+		                    ? g_strdup("session setup (Kerberos)")
+		                    : g_strdup_printf("session setup for user '%s'",
+		                                      c && c->user ? c->user : "");
+		if (s->o.session.kind == SF_AUTH_KRB5 && status == STATUS_LOGON_FAILURE)
+			hint = " (the server refused the Kerberos ticket)";
+		char *msg = why ? g_strdup_printf("%s: %s", who, why)
+		                : g_strdup_printf("%s: %s%s", who, sf_ntstatus_name(status), hint);
+		g_free(who);
 		fail_waiters(s, status, msg);
 		g_free(msg);
 		return;
 	}
 	s->session = ss;
 	s->started = true;
+	/* SMBFUSE_TEST_NO_RENEWAL: for tests of what happens when a ticket
+	 * does run out (tests/krb5); never needed otherwise. */
+	if (!g_getenv("SMBFUSE_TEST_NO_RENEWAL"))
+		sf_session_set_renew(ss, renew_ready, s);
 	struct waiter *w;
 	while ((w = g_queue_pop_head(&s->waiters)))
 		connect_tree(s, w);
@@ -410,6 +466,7 @@ void sf_pool_get_tree(sf_pool *p, const struct sf_pool_server_opts *o, const cha
 	s->key = key;
 	s->o = *o;
 	s->o.conn.host = g_strdup(o->conn.host);
+	s->o.conn.addr = g_strdup(o->conn.addr);
 	s->trees = g_ptr_array_new_with_free_func((GDestroyNotify)sf_tree_unref);
 	g_queue_init(&s->waiters);
 	g_queue_push_tail(&s->waiters, w);

@@ -15,6 +15,7 @@
 #include "util/utf16.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <string.h>
 
 struct sf_session {
@@ -32,7 +33,40 @@ struct sf_session {
 	struct sf_conn_security sec;
 	sf_session_fn done;
 	void *user;
+	/* Kerberos renewal: shortly before the ticket ends, the next
+	 * authentication's first leg (which may wait for the KDC) is got on a
+	 * worker thread while I/O goes on; only then is the owner told to
+	 * re-authenticate, which sends it at once (sf_session_set_renew). */
+	gint64 ends_at; /* monotonic µs when the ticket ends; 0: never/unknown */
+	GSource *renew_timer;
+	bool prefetching;
+	sf_auth *next_auth;
+	uint8_t *next_tok;
+	size_t next_tlen;
+	void (*renew)(sf_session *s, void *user);
+	void *renew_user;
 };
+
+static void drop_next(sf_session *s)
+{
+	sf_auth_free(s->next_auth);
+	s->next_auth = NULL;
+	if (s->next_tok) {
+		sf_wipe(s->next_tok, s->next_tlen);
+		g_free(s->next_tok);
+	}
+	s->next_tok = NULL;
+	s->next_tlen = 0;
+}
+
+static void stop_renew_timer(sf_session *s)
+{
+	if (s->renew_timer) {
+		g_source_destroy(s->renew_timer);
+		g_source_unref(s->renew_timer);
+		s->renew_timer = NULL;
+	}
+}
 
 sf_session *sf_session_ref(sf_session *s)
 {
@@ -46,6 +80,8 @@ void sf_session_unref(sf_session *s)
 		return;
 	if (s->id)
 		sf_conn_drop_security(s->conn, s->id);
+	stop_renew_timer(s);
+	drop_next(s);
 	sf_auth_free(s->auth);
 	sf_wipe(&s->sec, sizeof s->sec);
 	sf_conn_unref(s->conn);
@@ -73,10 +109,27 @@ bool sf_session_sealing(const sf_session *s)
 	return s->sealing;
 }
 
+static void schedule_renew(sf_session *s, unsigned seconds);
+
+/* When a Kerberos session is up: prepare the next authentication a little
+ * before the ticket ends (a minute, or a third of a short ticket's life). */
+static void plan_renewal(sf_session *s)
+{
+	int lt = s->auth ? sf_auth_lifetime(s->auth) : -1;
+	s->ends_at = 0;
+	if (lt <= 0)
+		return;
+	s->ends_at = g_get_monotonic_time() + (gint64)lt * G_USEC_PER_SEC;
+	unsigned margin = MIN(60u, (unsigned)lt / 3);
+	schedule_renew(s, (unsigned)lt - margin);
+}
+
 static void session_finish(sf_session *s, uint32_t status, const char *why)
 {
 	sf_session_fn done = s->done;
 	s->done = NULL;
+	if (status == STATUS_SUCCESS)
+		plan_renewal(s);
 	sf_auth_free(s->auth); /* secrets are no longer needed */
 	s->auth = NULL;
 	bool reauth = s->reauth;
@@ -105,9 +158,12 @@ static void session_established(sf_session *s, const uint8_t *pdu, size_t len, c
 	const struct sf_negotiated *n = sf_conn_negotiated(s->conn);
 	int rc = sf_auth_finish(s->auth, tok, tok_len);
 	if (rc) {
-		session_finish(s, STATUS_ACCESS_DENIED,
-		               "the server's final authentication token "
-		               "did not verify (mechListMIC)");
+		const char *why = sf_auth_error(s->auth);
+		char *msg = g_strdup(why ? why
+		                         : "the server's final authentication token did not verify "
+		                           "(mechListMIC)");
+		session_finish(s, STATUS_ACCESS_DENIED, msg);
+		g_free(msg);
 		return;
 	}
 	bool anon_or_guest = s->flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL);
@@ -302,6 +358,21 @@ bool sf_session_valid(const sf_session *s)
 	return s->gen && s->gen == sf_conn_generation(s->conn) && sf_conn_alive(s->conn);
 }
 
+void sf_session_forget_caller(sf_session *s)
+{
+	s->done = NULL;
+	s->user = NULL;
+	s->renew = NULL;
+	s->renew_user = NULL;
+	stop_renew_timer(s);
+}
+
+void sf_session_mark_expired(sf_session *s)
+{
+	if (!s->done) /* not while an authentication is under way */
+		s->gen = 0;
+}
+
 bool sf_session_require_seal(sf_session *s)
 {
 	if (s->sealing)
@@ -314,18 +385,104 @@ bool sf_session_require_seal(sf_session *s)
 	return true;
 }
 
+/* How a mechanism's failure to produce its first token is reported. */
+static uint32_t first_leg_status(int rc)
+{
+	switch (rc) {
+	case -ENOTSUP:
+		return STATUS_NOT_SUPPORTED;
+	case -EKEYEXPIRED:
+		return STATUS_PASSWORD_EXPIRED; /* EKEYEXPIRED at the file system */
+	case -EHOSTUNREACH:
+		return STATUS_HOST_UNREACHABLE;
+	case -EINVAL:
+		return STATUS_INVALID_PARAMETER;
+	default:
+		return STATUS_LOGON_FAILURE; /* no or refused credentials: EACCES */
+	}
+}
+
+static void first_leg_result(sf_session *s, int rc, uint8_t *tok, size_t tlen)
+{
+	if (rc) {
+		const char *why = sf_auth_error(s->auth);
+		char *msg = g_strdup(
+		        why ? why : "the server offers no authentication mechanism we support");
+		session_finish(s, first_leg_status(rc), msg);
+		g_free(msg);
+		return;
+	}
+	send_leg(s, tok, tlen);
+	sf_wipe(tok, tlen);
+	g_free(tok);
+}
+
+/* A first leg that may talk to the KDC runs on a worker thread (GTask);
+ * the session (and its mechanism) is not touched by the loop meanwhile:
+ * the task holds a reference, and nothing else reaches s->auth until
+ * the result is back on the loop. */
+struct first_leg {
+	sf_session *s;
+	uint8_t *hint;
+	size_t hint_len;
+	int rc;
+	uint8_t *tok;
+	size_t tlen;
+};
+
+static void first_leg_thread(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
+{
+	struct first_leg *f = data;
+	f->rc = sf_auth_step(f->s->auth, f->hint, f->hint_len, &f->tok, &f->tlen);
+	g_task_return_boolean(task, TRUE);
+}
+
+static void first_leg_done(GObject *src, GAsyncResult *res, gpointer user)
+{
+	struct first_leg *f = g_task_get_task_data(G_TASK(res));
+	sf_session *s = f->s;
+	first_leg_result(s, f->rc, f->tok, f->tlen);
+	f->tok = NULL;
+	sf_session_unref(s);
+}
+
+static void first_leg_free(gpointer p)
+{
+	struct first_leg *f = p;
+	g_free(f->hint);
+	if (f->tok) {
+		sf_wipe(f->tok, f->tlen);
+		g_free(f->tok);
+	}
+	g_free(f);
+}
+
 static void session_start(sf_session *s)
 {
 	sf_conn *c = s->conn;
 	const struct sf_session_opts *o = &s->opts;
 	const struct sf_negotiated *n = sf_conn_negotiated(c);
 	memcpy(s->preauth, n->preauth_hash, 64);
+	stop_renew_timer(s);
+	if (s->next_auth) { /* renewal: the first leg is ready */
+		s->auth = s->next_auth;
+		uint8_t *tok = s->next_tok;
+		size_t tlen = s->next_tlen;
+		s->next_auth = NULL;
+		s->next_tok = NULL;
+		s->next_tlen = 0;
+		first_leg_result(s, 0, tok, tlen);
+		return;
+	}
 	GError *err = NULL;
 	char *host = g_strdup(sf_conn_peer(c));
 	char *colon = strrchr(host, ':');
 	if (colon)
 		*colon = 0;
-	s->auth = sf_auth_new(o->kind, o->creds, host[0] == '[' ? host + 1 : host, &err);
+	char *bare = host[0] == '[' ? host + 1 : host;
+	if (bare != host && bare[0] && bare[strlen(bare) - 1] == ']')
+		bare[strlen(bare) - 1] = 0;
+	s->auth = sf_auth_new(o->kind, o->creds, bare, &err);
 	g_free(host);
 	if (!s->auth) {
 		char *why = g_strdup(err->message);
@@ -334,16 +491,133 @@ static void session_start(sf_session *s)
 		g_free(why);
 		return;
 	}
+	if (sf_auth_may_block(s->auth)) {
+		struct first_leg *f = g_new0(struct first_leg, 1);
+		f->s = sf_session_ref(s);
+		f->hint = n->security_blob_len ? g_memdup2(n->security_blob, n->security_blob_len)
+		                               : NULL;
+		f->hint_len = n->security_blob_len;
+		g_main_context_push_thread_default(sf_conn_context(c));
+		GTask *task = g_task_new(NULL, NULL, first_leg_done, NULL);
+		g_main_context_pop_thread_default(sf_conn_context(c));
+		g_task_set_task_data(task, f, first_leg_free);
+		g_task_run_in_thread(task, first_leg_thread);
+		g_object_unref(task);
+		return;
+	}
 	uint8_t *tok;
 	size_t tlen;
 	int rc = sf_auth_step(s->auth, n->security_blob, n->security_blob_len, &tok, &tlen);
-	if (rc) {
-		session_finish(s, STATUS_NOT_SUPPORTED,
-		               "the server offers no authentication mechanism we support");
-		return;
+	first_leg_result(s, rc, rc ? NULL : tok, rc ? 0 : tlen);
+}
+
+/* ---- Kerberos renewal ------------------------------------------------------ */
+
+struct prefetch {
+	sf_session *s;
+	sf_auth *auth;
+	uint8_t *hint;
+	size_t hint_len;
+	int rc;
+	uint8_t *tok;
+	size_t tlen;
+};
+
+static void prefetch_thread(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
+{
+	struct prefetch *f = data;
+	f->rc = sf_auth_step(f->auth, f->hint, f->hint_len, &f->tok, &f->tlen);
+	g_task_return_boolean(task, TRUE);
+}
+
+static void prefetch_free(gpointer p)
+{
+	struct prefetch *f = p;
+	sf_auth_free(f->auth);
+	g_free(f->hint);
+	if (f->tok) {
+		sf_wipe(f->tok, f->tlen);
+		g_free(f->tok);
 	}
-	send_leg(s, tok, tlen);
-	g_free(tok);
+	g_free(f);
+}
+
+static void prefetch_done(GObject *src, GAsyncResult *res, gpointer user)
+{
+	struct prefetch *f = g_task_get_task_data(G_TASK(res));
+	sf_session *s = f->s;
+	s->prefetching = false;
+	gint64 now = g_get_monotonic_time();
+	int lt = f->rc == 0 ? sf_auth_lifetime(f->auth) : -1;
+	/* Only a ticket that outlives the current one is worth switching to
+	 * (a user's cache may not be renewed yet: look again later). */
+	bool better = f->rc == 0 && (lt < 0 || now + (gint64)lt * G_USEC_PER_SEC >
+	                                               s->ends_at + 5 * G_USEC_PER_SEC);
+	if (s->refs > 1 && !s->done && sf_session_valid(s) && better && s->renew) {
+		g_debug("session 0x%" G_GINT64_MODIFIER "x: next Kerberos authentication ready",
+		        s->id);
+		drop_next(s);
+		s->next_auth = f->auth;
+		s->next_tok = f->tok;
+		s->next_tlen = f->tlen;
+		f->auth = NULL;
+		f->tok = NULL;
+		s->renew(s, s->renew_user);
+	} else if (s->refs > 1 && !s->done && sf_session_valid(s) &&
+	           now < s->ends_at - 10 * G_USEC_PER_SEC) {
+		g_debug("session 0x%" G_GINT64_MODIFIER "x: no newer ticket yet (%s)", s->id,
+		        f->rc ? sf_auth_error(f->auth) : "same end time");
+		schedule_renew(s, 15);
+	}
+	sf_session_unref(s);
+}
+
+static gboolean renew_fired(gpointer p)
+{
+	sf_session *s = p;
+	g_source_unref(s->renew_timer);
+	s->renew_timer = NULL;
+	if (s->prefetching || s->done || s->next_auth || !s->renew || !sf_session_valid(s))
+		return G_SOURCE_REMOVE;
+	GError *err = NULL;
+	char *host = g_strdup(sf_conn_peer(s->conn));
+	char *colon = strrchr(host, ':');
+	if (colon)
+		*colon = 0;
+	sf_auth *a = sf_auth_new(s->opts.kind, s->opts.creds, host, &err);
+	g_free(host);
+	if (!a) {
+		g_clear_error(&err);
+		return G_SOURCE_REMOVE; /* the expiry will say why */
+	}
+	const struct sf_negotiated *n = sf_conn_negotiated(s->conn);
+	struct prefetch *f = g_new0(struct prefetch, 1);
+	f->s = sf_session_ref(s);
+	f->auth = a;
+	f->hint = n->security_blob_len ? g_memdup2(n->security_blob, n->security_blob_len) : NULL;
+	f->hint_len = n->security_blob_len;
+	s->prefetching = true;
+	g_main_context_push_thread_default(sf_conn_context(s->conn));
+	GTask *task = g_task_new(NULL, NULL, prefetch_done, NULL);
+	g_main_context_pop_thread_default(sf_conn_context(s->conn));
+	g_task_set_task_data(task, f, prefetch_free);
+	g_task_run_in_thread(task, prefetch_thread);
+	g_object_unref(task);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule_renew(sf_session *s, unsigned seconds)
+{
+	stop_renew_timer(s);
+	s->renew_timer = g_timeout_source_new_seconds(MAX(seconds, 1u));
+	g_source_set_callback(s->renew_timer, renew_fired, s, NULL);
+	g_source_attach(s->renew_timer, sf_conn_context(s->conn));
+}
+
+void sf_session_set_renew(sf_session *s, void (*fn)(sf_session *s, void *user), void *user)
+{
+	s->renew = fn;
+	s->renew_user = user;
 }
 
 void sf_session_logoff(sf_session *s, sf_rsp_fn done, void *user)

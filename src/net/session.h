@@ -47,6 +47,18 @@ void sf_session_logoff(sf_session *s, sf_rsp_fn done, void *user);
 /* Whether the session is established on its connection's current
  * generation (false between a connection loss and a successful reauth). */
 bool sf_session_valid(const sf_session *s);
+/* Kerberos: shortly before the ticket ends, the session gets the next
+ * authentication's first leg ready off the main loop (the KDC may be slow)
+ * while I/O goes on, then calls fn; the owner answers with
+ * sf_session_reauth(), which sends it at once. Not called when no newer
+ * ticket can be had (the expiry is then handled as usual). */
+void sf_session_set_renew(sf_session *s, void (*fn)(sf_session *s, void *user), void *user);
+/* The owner goes away: an authentication under way (a Kerberos step on
+ * its worker thread) finishes without calling its done() any more. */
+void sf_session_forget_caller(sf_session *s);
+/* The server said the session expired (STATUS_NETWORK_SESSION_EXPIRED):
+ * it is no longer valid, so the next attempt re-authenticates it. */
+void sf_session_mark_expired(sf_session *s);
 /* A share demands encryption (tree.c): seal everything from now on.
  * false when this session has no keys to do it with. */
 bool sf_session_require_seal(sf_session *s);

@@ -590,6 +590,129 @@ static void test_hostile(void)
 	g_async_queue_unref(s.go);
 }
 
+/* ---- scenario 3: Samba's answers after a session expired --------------- */
+
+/* A compound answer: the first element signed STATUS_NETWORK_SESSION_EXPIRED,
+ * the second RELATED with status and a signature that does not verify (as
+ * Samba 4.17 sends them once a Kerberos ticket ran out). */
+static void send_expired_compound(int fd, uint64_t mid1, uint64_t mid2, uint32_t st1)
+{
+	GByteArray *c1 = signed_rsp(SMB2_ECHO, mid1, st1, 1, 0, SID, false,
+	                            st1 ? error_body : echo_body, st1 ? 9 : 4);
+	g_byte_array_set_size(c1, 80);
+	sf_put_le32(c1->data + SMB2_HDR_OFF_NEXT_COMMAND, 80);
+	sf_sign_apply(SALG, skey, c1->data, c1->len);
+	GByteArray *c2 = signed_rsp(SMB2_ECHO, mid2, STATUS_INVALID_PARAMETER, 0, 0, SID, false,
+	                            error_body, 9);
+	sf_put_le32(c2->data + SMB2_HDR_OFF_FLAGS,
+	            SMB2_FLAGS_SERVER_TO_REDIR | SMB2_FLAGS_RELATED_OPERATIONS | SMB2_FLAGS_SIGNED);
+	memset(c2->data + SMB2_HDR_OFF_SIGNATURE, 0x5a, 16);
+	g_byte_array_append(c1, c2->data, c2->len);
+	send_frame(fd, c1->data, c1->len);
+	g_byte_array_unref(c1);
+	g_byte_array_unref(c2);
+}
+
+static gpointer expired_main(gpointer p)
+{
+	struct server *s = p;
+	s->fd = accept(s->listen_fd, NULL, NULL);
+	int fd = s->fd;
+	negotiate(s, fd);
+	for (int round = 0; round < 2; round++) {
+		GByteArray *f = read_frame(fd);
+		struct smb2_hdr h, h2;
+		EXPECT(f && smb2_hdr_decode(f->data, f->len, &h) == 0 && h.next_command &&
+		               smb2_hdr_decode(f->data + h.next_command, f->len - h.next_command,
+		                               &h2) == 0,
+		       "expected a compound");
+		if (!f || s->failure)
+			break;
+		/* Round 0: expired, then the unverifiable related answer.
+		 * Round 1 (keys set again): an unverifiable answer is an attack. */
+		send_expired_compound(fd, h.message_id, h2.message_id,
+		                      round == 0 ? STATUS_NETWORK_SESSION_EXPIRED : 0);
+		g_byte_array_unref(f);
+	}
+	GByteArray *f = read_frame(fd); /* the client hangs up */
+	EXPECT(f == NULL, "client kept the connection after a forged answer");
+	if (f)
+		g_byte_array_unref(f);
+	close(fd);
+	g_async_queue_push(s->events, g_strdup("done"));
+	return NULL;
+}
+
+static void test_expired(void)
+{
+	struct server s = {0};
+	s.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	g_assert_cmpint(bind(s.listen_fd, (struct sockaddr *)&a, sizeof a), ==, 0);
+	socklen_t al = sizeof a;
+	getsockname(s.listen_fd, (struct sockaddr *)&a, &al);
+	listen(s.listen_fd, 1);
+	s.events = g_async_queue_new();
+	s.go = g_async_queue_new();
+	s.thread = g_thread_new("expired", expired_main, &s);
+
+	ready_called = false;
+	struct sf_conn_opts o = {
+	        .host = "127.0.0.1", .port = ntohs(a.sin_port), .timeout_ms = 5000};
+	sf_conn *c = sf_conn_new(&o, NULL, on_ready, NULL);
+	spin_until(&ready_called, NULL, 0);
+	g_assert_cmpuint(ready_status, ==, STATUS_SUCCESS);
+	struct sf_conn_security sec = {.sign = true, .sign_alg = SALG};
+	memcpy(sec.keys.signing, skey, 16);
+	sf_conn_set_security(c, SID, &sec);
+
+	uint8_t body[4] = {4, 0, 0, 0};
+	struct done d1 = {0}, d2 = {0};
+	struct sf_req_spec specs[2] = {
+	        {.command = SMB2_ECHO,
+	         .body = body,
+	         .body_len = 4,
+	         .session_id = SID,
+	         .done = on_done,
+	         .user = &d1},
+	        {.command = SMB2_ECHO,
+	         .body = body,
+	         .body_len = 4,
+	         .session_id = SID,
+	         .done = on_done,
+	         .user = &d2},
+	};
+	/* Both answered as expired (re-authenticate, then send again); the
+	 * connection stays. */
+	sf_conn_submit(c, specs, 2);
+	spin_until(NULL, &d2, 1);
+	g_assert_cmphex(d1.status, ==, STATUS_NETWORK_SESSION_EXPIRED);
+	g_assert_cmphex(d2.status, ==, STATUS_NETWORK_SESSION_EXPIRED);
+	g_assert_true(sf_conn_alive(c));
+
+	/* New keys (a re-authentication): the same unverifiable answer with
+	 * no expiry before it ends the connection. */
+	sf_conn_set_security(c, SID, &sec);
+	struct done d3 = {0}, d4 = {0};
+	specs[0].user = &d3, specs[1].user = &d4;
+	sf_conn_submit(c, specs, 2);
+	spin_until(NULL, &d4, 1);
+	g_assert_cmphex(d4.status, ==, STATUS_INVALID_SIGNATURE);
+	g_assert_false(sf_conn_alive(c));
+
+	g_free(g_async_queue_timeout_pop(s.events, 10 * G_USEC_PER_SEC));
+	g_thread_join(s.thread);
+	if (s.failure)
+		g_error("server side: %s", s.failure);
+	struct done *all[] = {&d1, &d2, &d3, &d4};
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+		g_assert_cmpint(all[i]->calls, ==, 1);
+	sf_conn_unref(c);
+	close(s.listen_fd);
+	g_async_queue_unref(s.events);
+	g_async_queue_unref(s.go);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -597,5 +720,6 @@ int main(int argc, char **argv)
 	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 	g_test_add_func("/conn/replay", test_replay);
 	g_test_add_func("/conn/hostile", test_hostile);
+	g_test_add_func("/conn/expired", test_expired);
 	return g_test_run();
 }

@@ -5,6 +5,7 @@
  * escaping, allow_other's default_permissions, the credentials reader
  * (buffer parser, FIFO, directory, foreign owner) and PASSWD_FD. */
 #include "auth/creds.h"
+#include "auth/krb5_gss.h"
 #include "opts.h"
 
 #include <errno.h>
@@ -22,7 +23,7 @@ static char *cred_file;
 /* Everything in sf_config, as text. A field added to sf_config must be
  * added here too, or options setting it would look like no-ops: the size
  * check below fails to remind. */
-G_STATIC_ASSERT(sizeof(struct sf_config) == 200);
+G_STATIC_ASSERT(sizeof(struct sf_config) == 208);
 static char *describe(const struct sf_config *c)
 {
 	const struct sf_creds *cr = c->creds;
@@ -31,14 +32,16 @@ static char *describe(const struct sf_config *c)
 	        "auth=%d nosign=%d seal=%d uid=%u gid=%u modes=%o/%o ro=%d cache=%d "
 	        "ac=%g/%g/%g io=%u/%u mfsymlinks=%d mapposix=%d nobrl=%d serverino=%d "
 	        "allow_other=%d default_permissions=%d noperm=%d flags=%s fg=%d debug=%d:%s "
-	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u posix=%d nodfs=%d dc=%s",
+	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u posix=%d nodfs=%d dc=%s "
+	        "addr=%s auth_given=%d ccache=%s keytab=%s kprinc=%s spn=%s",
 	        c->unc, c->host, c->port, c->share, c->mountpoint, cr->user, cr->domain,
 	        cr->password, c->min_dialect, c->max_dialect, c->auth, c->nosign, c->seal, c->uid,
 	        c->gid, c->file_mode, c->dir_mode, c->ro, c->cache, c->actimeo, c->acregmax,
 	        c->acdirmax, c->rsize, c->wsize, c->mfsymlinks, c->mapposix, c->nobrl, c->serverino,
 	        c->allow_other, c->default_permissions, c->noperm, c->mount_flags->str,
 	        c->foreground, c->debug, c->debug_list, c->timeout_s, c->prefix, c->echo_interval_s,
-	        c->hard, c->nolease, c->rasize, (int)c->posix, c->nodfs, c->dc);
+	        c->hard, c->nolease, c->rasize, (int)c->posix, c->nodfs, c->dc, c->addr,
+	        c->auth_given, cr->krb5_ccache, cr->krb5_keytab, cr->krb5_principal, cr->spn);
 }
 
 /* Parse a full command line with these -o options; NULL on error. */
@@ -286,7 +289,23 @@ static void test_allow_other(void)
 	g_assert_nonnull(c);
 	g_assert_cmpint(c->cache, ==, SF_CACHE_LOOSE);
 	sf_config_free(c);
-	refused("sec=krb5", "Kerberos");
+	if (sf_krb5_available()) {
+		c = parse("sec=krb5,krb5_principal=svc@EX.COM,spn=cifs/alias,ip=10.0.0.1", &err);
+		g_assert_no_error(err);
+		g_assert_cmpint(c->auth, ==, SF_AUTH_KRB5);
+		g_assert_true(c->auth_given);
+		g_assert_cmpstr(c->creds->spn, ==, "cifs/alias");
+		g_assert_cmpstr(c->addr, ==, "10.0.0.1");
+		sf_config_free(c);
+		c = parse("cruid=4242", &err);
+		g_assert_cmpstr(c->creds->krb5_ccache, ==, "FILE:/tmp/krb5cc_4242");
+		g_assert_false(c->auth_given);
+		sf_config_free(c);
+	} else {
+		refused("sec=krb5", "Kerberos");
+	}
+	refused("krb5_keytab=/nonexistent/kt", "krb5_keytab=/nonexistent/kt");
+	refused("multiuser", "'multiuser'");
 	refused("iocharset=iso8859-1", "iocharset=iso8859-1");
 	refused("password=x", "'password'");
 }
