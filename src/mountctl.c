@@ -257,7 +257,6 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 			co.auth = cfg->auth = SF_AUTH_NTLM;
 			st = sf_client_open(&co, NULL, &m->client, &why);
 		}
-		st = sf_client_open(&co, NULL, &m->client, &why);
 	}
 	if (st) {
 		g_free(prefix);
