@@ -419,6 +419,7 @@ static gboolean tick_wake(gpointer p)
  * still alive), and only then free. */
 static void teardown(struct mount_state *m)
 {
+	m->ctx.stopping = true;
 	if (m->fuse_src)
 		g_source_remove(m->fuse_src);
 	for (size_t i = 0; i < G_N_ELEMENTS(m->sig_src); i++)

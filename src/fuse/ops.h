@@ -32,6 +32,7 @@ struct sf_fuse {
 	bool serverino;
 	bool direct_io;       /* cache=none */
 	bool writeback_cache; /* cache=loose: the kernel keeps dirty pages */
+	bool stopping;        /* teardown began: no operation starts any more */
 	bool ro;
 	bool mfsymlinks; /* symlinks as Minshall+French files */
 	bool brl;        /* byte-range locks go to the server (not nobrl) */

@@ -252,7 +252,13 @@ void sf_wb_free(struct sf_fuse *f)
 static void redo_run(void *user)
 {
 	struct redo *r = user;
-	r->run(r);
+	struct sf_fuse *f = fuse_req_userdata(r->req);
+	/* At teardown the handles the operation names may be freed already
+	 * (sf_fs_close_all): the kernel's request only gets its answer. */
+	if (f->stopping)
+		fuse_reply_err(r->req, EIO);
+	else
+		r->run(r);
 	g_free(r->name);
 	g_free(r);
 }
