@@ -56,8 +56,8 @@ struct sf_config {
 	/* SMB 3.1.1 POSIX extensions: used when the server offers them
 	 * (AUTO, the default), required (posix) or never offered (noposix). */
 	enum { SF_POSIX_AUTO, SF_POSIX_ON, SF_POSIX_OFF } posix;
-	bool nodfs;               /* do not follow DFS referrals */
-	char *dc;                 /* domain_controller=: asked for domain referrals */
+	bool nodfs; /* do not follow DFS referrals */
+	char *dc;   /* domain_controller=: asked for domain referrals */
 };
 
 enum sf_opt_state { SF_OPT_IMPLEMENTED, SF_OPT_NOOP, SF_OPT_REFUSED };
