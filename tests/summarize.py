@@ -14,7 +14,7 @@ for build in sys.argv[1:]:
     if not os.path.exists(log):
         continue
     pytest_suites = set()
-    for name in ("integration", "mount"):
+    for name in ("integration", "mount", "krb5"):
         junit = os.path.join(build, f"{name}-junit.xml")
         if os.path.exists(junit):
             root = ET.parse(junit).getroot()
