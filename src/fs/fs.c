@@ -1077,7 +1077,7 @@ static int collect_posix_entries(struct rd *rd, const struct smb2_query_director
 		                     : sf_name_from_smb(e.name, e.name_len, false);
 		if (!name)
 			continue;
-		struct sf_fs_dirent *d = g_new(struct sf_fs_dirent, 1);
+		struct sf_fs_dirent *d = g_new0(struct sf_fs_dirent, 1);
 		d->name = name;
 		posix_to_stat(rd->fs, &e.info, &d->st);
 		g_ptr_array_add(rd->entries, d);
