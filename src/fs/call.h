@@ -24,6 +24,8 @@ struct sf_fs {
 	GHashTable *handles;
 	uid_t caller_uid;
 	gid_t caller_gid;
+	struct sf_fs_users users;  /* multiuser: the mount's fs only */
+	sf_fs *mount;              /* multiuser: a user's fs -> the mount's fs */
 	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
 	void *break_user;
 	/* DFS (dfsroute.c): NULL when off (nodfs). The mount's fs is the
@@ -86,6 +88,9 @@ bool fs_root_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
 bool fs_root_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user);
 void fs_root_each(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user);
 void fs_root_free(struct fs_root *r);
+/* fn on the shares of a server root and on the users' fs of a multiuser
+ * mount (not on DFS sub fs, nor on fs itself). */
+void fs_each_child(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user);
 
 /* Route or answer the error from the loop, and return. */
 #define FS_ROUTE(fs, path, mode, later_fn, cb, user)                                               \
@@ -131,8 +136,13 @@ struct call {
 	struct part parts[MAX_PARTS];
 	call_fn done;
 	bool replayed; /* the compound was sent again after a reconnect */
-	void *cb;      /* the caller's callback */
-	void *user;    /* and its argument */
+	/* Who asked (sf_fs_set_caller at submission): set again before the
+	 * callback runs, so that what the callback asks next is asked as the
+	 * same user (multiuser routes by it). */
+	uid_t uid;
+	gid_t gid;
+	void *cb;   /* the caller's callback */
+	void *user; /* and its argument */
 };
 
 void call_free(struct call *c);

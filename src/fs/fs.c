@@ -67,14 +67,15 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	sf_fs *fs = fs_new_common(tree, cfg);
 	if (cfg->dfs) {
 		fs->dfs = sf_dfs_ref(cfg->dfs);
-		sf_pool_on_lost(sf_dfs_pool(fs->dfs), fs_dfs_conn_lost, fs);
+		if (!cfg->secondary)
+			sf_pool_on_lost(sf_dfs_pool(fs->dfs), fs_dfs_conn_lost, fs);
 	}
 	return fs;
 }
 
 void sf_fs_stop(sf_fs *fs)
 {
-	if (fs->dfs && !fs->closing)
+	if (fs->dfs && !fs->closing && !fs->cfg.secondary)
 		sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
 	fs->closing = true;
 }
@@ -115,10 +116,10 @@ void sf_fs_set_break_hook(sf_fs *fs, sf_fs_break_fn hook, void *user)
 	fs->break_hook = hook;
 	fs->break_user = user;
 	sf_tree_set_break_hook(fs->tree, hook ? tree_break : NULL, fs);
-	if (fs->root) { /* the shares entered so far; root.c gives it to later ones */
-		struct hook_args a = {hook, user};
-		fs_root_each(fs, set_hook_of, &a);
-	}
+	/* The shares entered so far and the users known; root.c and
+	 * sf_fs_adopt give it to later ones. */
+	struct hook_args a = {hook, user};
+	fs_each_child(fs, set_hook_of, &a);
 }
 
 void sf_fs_free(sf_fs *fs)
@@ -126,7 +127,7 @@ void sf_fs_free(sf_fs *fs)
 	if (!fs)
 		return;
 	if (fs->top == fs) {
-		if (fs->dfs && !fs->closing)
+		if (fs->dfs && !fs->closing && !fs->cfg.secondary)
 			sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
 		fs->closing = fs->freed = true;
 		if (fs->holds > 0)
@@ -148,6 +149,30 @@ void sf_fs_free(sf_fs *fs)
 bool sf_fs_posix(const sf_fs *fs)
 {
 	return fs->cfg.posix;
+}
+
+void fs_each_child(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user)
+{
+	if (fs->root)
+		fs_root_each(fs, fn, user);
+	if (fs->users.each)
+		fs->users.each(fs->users.ctx, fn, user);
+}
+
+void sf_fs_set_users(sf_fs *fs, const struct sf_fs_users *users)
+{
+	fs->users = *users;
+}
+
+void sf_fs_adopt(sf_fs *top, sf_fs *fs)
+{
+	fs->mount = top;
+	sf_fs_set_break_hook(fs, top->break_hook, top->break_user);
+}
+
+unsigned sf_fs_open_count(const sf_fs *fs)
+{
+	return g_hash_table_size(fs->handles);
 }
 
 void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid)
@@ -221,6 +246,13 @@ void call_free(struct call *c)
 	g_free(c);
 }
 
+/* Where the FUSE layer sets the caller: the mount's fs. */
+static sf_fs *caller_home(sf_fs *fs)
+{
+	sf_fs *t = fs->top ? fs->top : fs;
+	return t->mount ? t->mount : t;
+}
+
 void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 {
 	struct part *p = user;
@@ -229,6 +261,9 @@ void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 	c->pdu[p->i] = pdu ? g_bytes_new(pdu, len) : NULL;
 	c->replayed |= sf_tree_completing_replay(c->fs->tree);
 	if (--c->left == 0) {
+		sf_fs *home = caller_home(c->fs);
+		home->caller_uid = c->uid;
+		home->caller_gid = c->gid;
 		c->done(c);
 		call_free(c);
 	}
@@ -241,6 +276,8 @@ struct call *call_new(sf_fs *fs, call_fn done, void *cb, void *user)
 	c->done = done;
 	c->cb = cb;
 	c->user = user;
+	c->uid = caller_home(fs)->caller_uid;
+	c->gid = caller_home(fs)->caller_gid;
 	return c;
 }
 
@@ -875,8 +912,7 @@ static void outstanding_of(sf_fs *child, void *user)
 unsigned sf_fs_outstanding(sf_fs *fs)
 {
 	unsigned n = sf_tree_outstanding(fs->tree);
-	if (fs->root)
-		fs_root_each(fs, outstanding_of, &n);
+	fs_each_child(fs, outstanding_of, &n);
 	return n;
 }
 
@@ -896,8 +932,7 @@ static void close_all_dfs(sf_fs *sub, void *user)
 void sf_fs_close_all(sf_fs *fs)
 {
 	fs_dfs_each(fs, close_all_dfs, NULL);
-	if (fs->root)
-		fs_root_each(fs, close_all_of, NULL);
+	fs_each_child(fs, close_all_of, NULL);
 	GList *all = g_hash_table_get_keys(fs->handles);
 	for (GList *l = all; l; l = l->next)
 		sf_fs_close(fs, l->data, NULL, NULL);
@@ -979,16 +1014,14 @@ static void cancel_group_dfs(sf_fs *sub, void *user)
 void sf_fs_set_group(sf_fs *fs, uint64_t group)
 {
 	fs_dfs_each(fs, set_group_dfs, &group);
-	if (fs->root)
-		fs_root_each(fs, set_group_of, &group);
+	fs_each_child(fs, set_group_of, &group);
 	sf_tree_set_group(fs->tree, group);
 }
 
 void sf_fs_cancel_group(sf_fs *fs, uint64_t group)
 {
 	fs_dfs_each(fs, cancel_group_dfs, &group);
-	if (fs->root)
-		fs_root_each(fs, cancel_group_of, &group);
+	fs_each_child(fs, cancel_group_of, &group);
 	sf_tree_cancel_group(fs->tree, group);
 }
 

@@ -35,6 +35,10 @@ struct sf_fs_config {
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 	uint64_t ino_salt;  /* XORed into file ids (a share of a server root) */
 	struct sf_dfs *dfs; /* follow DFS referrals through this (NULL: nodfs) */
+	/* A user's fs in a multiuser mount: the mount's own fs listens to
+	 * the pool for DFS failover on its behalf (the pool has one
+	 * listener). */
+	bool secondary;
 };
 
 typedef struct sf_fs sf_fs;
@@ -67,6 +71,23 @@ bool sf_fs_posix(const sf_fs *fs);
 /* Who asks for the operations submitted from now on (the FUSE request's
  * uid and gid): the owner of files created under owner_from_caller. */
 void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid);
+/* multiuser (users.c): every path operation of a caller runs on that
+ * caller's own fs (its own session); lookup() gives it for a uid, or NULL
+ * when the uid has no credentials (the operation is EACCES). each() walks
+ * the users' fs other than the mount's own (for interrupts, the counts of
+ * outstanding requests and unmount). Handles stay with the fs that opened
+ * them. */
+struct sf_fs_users {
+	sf_fs *(*lookup)(void *ctx, uid_t uid);
+	void (*each)(void *ctx, void (*fn)(sf_fs *fs, void *user), void *user);
+	void *ctx;
+};
+void sf_fs_set_users(sf_fs *fs, const struct sf_fs_users *users);
+/* What a new user's fs takes over from the mount's fs (the lease-break
+ * hook). */
+void sf_fs_adopt(sf_fs *top, sf_fs *fs);
+/* Handles open on this fs (a user's fs with none may be logged off). */
+unsigned sf_fs_open_count(const sf_fs *fs);
 struct sf_fs_handle;
 /* The same for the tree an open handle is on (a DFS target may allow
  * less than the mount's server). */

@@ -79,7 +79,7 @@ static void relisted(void *user, int err, GPtrArray *entries)
 		if (lookup_from_listing(o))
 			return;
 	}
-	sf_fs_stat(o->f->fs, o->path, entry_done, o);
+	sf_fs_stat(op_fs(o), o->path, entry_done, o);
 }
 
 static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -113,7 +113,7 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	if (lookup_from_listing(o))
 		return;
-	sf_fs_stat(o->f->fs, o->path, entry_done, o);
+	sf_fs_stat(op_fs(o), o->path, entry_done, o);
 }
 
 static void sf_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -522,7 +522,7 @@ static void sf_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 {
 	struct op *o = op_for_name(req, parent, name, true);
 	if (o)
-		sf_fs_mknod(o->f->fs, o->path, mode, rdev, entry_done, o);
+		sf_fs_mknod(op_fs(o), o->path, mode, rdev, entry_done, o);
 }
 
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -530,7 +530,7 @@ static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	struct op *o = op_for_name(req, parent, name, true);
 	if (o) {
 		o->new_dir = true;
-		sf_fs_mkdir(o->f->fs, o->path, mode, entry_done, o);
+		sf_fs_mkdir(op_fs(o), o->path, mode, entry_done, o);
 	}
 }
 
@@ -562,7 +562,7 @@ static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool 
 		return;
 	if (!dir && silly_hide(o->f, parent, name, hidden_reply, o))
 		return; /* open here: hidden now, deleted on its last close */
-	sf_fs_unlink(o->f->fs, o->path, dir, remove_done, o);
+	sf_fs_unlink(op_fs(o), o->path, dir, remove_done, o);
 }
 
 static void sf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -604,11 +604,11 @@ static void rename_now(void *user, int err)
 	struct sf_itable *t = o->f->inodes;
 	uint64_t from = sf_itable_find(t, o->parent, o->name);
 	if (sf_itable_is_link(t, from))
-		sf_fs_rename_link(o->f->fs, o->path, o->path2, replace, rename_done, o);
-	else if (sf_itable_is_special(t, from) && sf_fs_posix(o->f->fs))
-		sf_fs_rename_special(o->f->fs, o->path, o->path2, replace, rename_done, o);
+		sf_fs_rename_link(op_fs(o), o->path, o->path2, replace, rename_done, o);
+	else if (sf_itable_is_special(t, from) && sf_fs_posix(op_fs(o)))
+		sf_fs_rename_special(op_fs(o), o->path, o->path2, replace, rename_done, o);
 	else
-		sf_fs_rename(o->f->fs, o->path, o->path2, replace, rename_done, o);
+		sf_fs_rename(op_fs(o), o->path, o->path2, replace, rename_done, o);
 }
 
 static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -670,9 +670,9 @@ static void open_done(void *user, int err, struct sf_fs_handle *h, const struct 
 	    !o->retried) {
 		o->retried = true; /* write-only it is: the kernel reads nothing then */
 		if (o->has_fi)
-			sf_fs_open(o->f->fs, o->path, o->fi.flags | O_CREAT, o->mode, open_done, o);
+			sf_fs_open(op_fs(o), o->path, o->fi.flags | O_CREAT, o->mode, open_done, o);
 		else
-			sf_fs_open(o->f->fs, o->path, o->fi.flags & (O_ACCMODE | O_TRUNC), 0,
+			sf_fs_open(op_fs(o), o->path, o->fi.flags & (O_ACCMODE | O_TRUNC), 0,
 			           open_done, o);
 		return;
 	}
@@ -722,7 +722,7 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	o->fi = *fi;
 	o->mode = mode;
 	o->has_fi = true;
-	sf_fs_open(o->f->fs, o->path, open_flags(o->f, fi->flags) | O_CREAT, mode, open_done, o);
+	sf_fs_open(op_fs(o), o->path, open_flags(o->f, fi->flags) | O_CREAT, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)

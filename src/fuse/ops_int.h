@@ -33,6 +33,10 @@ struct op {
 };
 
 struct sf_fuse *ctx_of(fuse_req_t req);
+/* The fs for an operation's next request, with the caller set again from
+ * its FUSE request (what runs in between may have been another user's:
+ * multiuser routes by the caller). */
+#define op_fs(o) (ctx_of((o)->req)->fs)
 struct op *op_new(fuse_req_t req, char *path);
 void op_free(struct op *o);
 /* st_ino from the server's file id (serverino), else the node id. */
