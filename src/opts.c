@@ -304,6 +304,8 @@ static bool opt_cruid(struct sf_config *c, const char *k, const char *v, GError 
 	c->cruid = uid;
 	char *cc = sf_krb5_cache_of_uid(uid);
 	sf_creds_set(&c->creds->krb5_ccache, cc);
+	c->creds->krb5_ccache_owned = true;
+	c->creds->krb5_ccache_uid = uid;
 	g_free(cc);
 	return true;
 }

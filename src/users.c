@@ -171,6 +171,8 @@ static void connect_user(struct user *u)
 			sf_creds_set(&u->creds->spn, us->o.mount_creds->spn);
 	}
 	sf_creds_set(&u->creds->krb5_ccache, cc);
+	u->creds->krb5_ccache_owned = true; /* checked again when it is read */
+	u->creds->krb5_ccache_uid = u->uid;
 	g_free(cc);
 	struct sf_pool_server_opts po = us->o.client->po;
 	po.session.kind = SF_AUTH_KRB5;

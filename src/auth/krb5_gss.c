@@ -42,6 +42,8 @@ struct krb5_mech {
 	gss_ctx_id_t gctx;
 	gss_name_t target;
 	char *host, *ccache, *keytab, *principal, *spn;
+	bool cc_owned; /* the cache file must be cc_uid's (creds.h) */
+	uid_t cc_uid;
 	char *target_name; /* the service principal asked for */
 	bool done;
 	char *err;
@@ -131,6 +133,8 @@ void *sf_krb5_mech_new(const struct sf_creds *c, const char *host, GError **err)
 	m->host = g_strdup(host);
 	if (c) {
 		m->ccache = g_strdup(c->krb5_ccache);
+		m->cc_owned = c->krb5_ccache_owned;
+		m->cc_uid = c->krb5_ccache_uid;
 		m->keytab = g_strdup(c->krb5_keytab);
 		m->principal = g_strdup(c->krb5_principal);
 		m->spn = g_strdup(c->spn);
@@ -182,6 +186,10 @@ static int copy_foreign_cache(struct krb5_mech *m, const char *path, krb5_ccache
 		close(fd);
 		return EINVAL;
 	}
+	if (m->cc_owned && st.st_uid != m->cc_uid) {
+		close(fd);
+		return EPERM;
+	}
 	GByteArray *b = g_byte_array_sized_new((guint)st.st_size + 1);
 	uint8_t chunk[8192];
 	ssize_t n;
@@ -224,26 +232,33 @@ static int copy_foreign_cache(struct krb5_mech *m, const char *path, krb5_ccache
 	return rc;
 }
 
-/* A FILE: cache of another user than the effective one. */
-static const char *foreign_file(const char *ccache)
+/* A FILE: cache of another user than the effective one, or one that
+ * must be checked to be its user's (read through a descriptor then). */
+static const char *foreign_file(const struct krb5_mech *m)
 {
-	if (!ccache || strncmp(ccache, "FILE:", 5) != 0)
+	if (!m->ccache || strncmp(m->ccache, "FILE:", 5) != 0)
 		return NULL;
 	struct stat st;
-	if (lstat(ccache + 5, &st) != 0 || st.st_uid == geteuid())
+	if (lstat(m->ccache + 5, &st) != 0 || (st.st_uid == geteuid() && !m->cc_owned))
 		return NULL;
-	return ccache + 5;
+	return m->ccache + 5;
 }
 
 /* Open the user's cache and check that it holds a live TGT. */
 static int open_cache(struct krb5_mech *m)
 {
-	const char *foreign = foreign_file(m->ccache);
+	const char *foreign = foreign_file(m);
 	if (foreign) {
 		int rc = copy_foreign_cache(m, foreign, &m->cc);
 		if (rc) {
-			set_err(m, "Kerberos: cannot read the credential cache %s: %s", m->ccache,
-			        g_strerror(rc));
+			if (rc == EPERM)
+				set_err(m,
+				        "Kerberos: the credential cache %s is not owned by uid %u: "
+				        "not used",
+				        m->ccache, (unsigned)m->cc_uid);
+			else
+				set_err(m, "Kerberos: cannot read the credential cache %s: %s",
+				        m->ccache, g_strerror(rc));
 			m->cc = NULL;
 			return -ENOKEY;
 		}
