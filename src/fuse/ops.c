@@ -43,17 +43,17 @@ static bool lookup_from_listing(struct op *o)
 {
 	double ttl;
 	gint64 listed_at;
-	const struct stat *st = sf_dcache_attr(o->f, o->parent, o->name, &ttl, &listed_at);
-	if (!st || ttl <= 0 || S_ISLNK(st->st_mode) || (o->f->mfsymlinks && S_ISREG(st->st_mode)))
+	struct stat s;
+	if (!sf_dcache_attr(o->f, o->parent, o->name, &s, &ttl, &listed_at) || ttl <= 0 ||
+	    S_ISLNK(s.st_mode) || (o->f->mfsymlinks && S_ISREG(s.st_mode)))
 		return false;
 	uint64_t known = sf_itable_find(o->f->inodes, o->parent, o->name);
-	if (known && !S_ISDIR(st->st_mode) && sf_itable_names(o->f->inodes, known) > 1)
+	if (known && !S_ISDIR(s.st_mode) && sf_itable_names(o->f->inodes, known) > 1)
 		return false;
 	/* changed here since it was listed: the listing is out of date */
 	if (known && sf_ac_changed_at(o->f, known) >= listed_at)
 		return false;
 	o->f->stats.listing_hits++;
-	struct stat s = *st;
 	o->listed = true;
 	reply_entry(o, &s);
 	op_free(o);
@@ -236,12 +236,12 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	const struct stat *known = sf_ac_get(f, ino);
+	struct stat known;
 	/* Under the POSIX extensions modes and owners are stored. */
-	if (known && !sf_fs_posix(f->fs) && setattr_changes_nothing(known, attr, to_set)) {
+	if (sf_ac_get(f, ino, &known) && !sf_fs_posix(f->fs) &&
+	    setattr_changes_nothing(&known, attr, to_set)) {
 		f->stats.setattr_local++;
-		struct stat s = *known;
-		fuse_reply_attr(req, &s, f->attr_timeout);
+		fuse_reply_attr(req, &known, f->attr_timeout);
 		return;
 	}
 	sf_ac_drop(f, ino);

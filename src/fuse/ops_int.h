@@ -137,16 +137,16 @@ void sf_dcache_forget(struct sf_fuse *f, uint64_t dir);
 enum sf_dcache_answer { SF_DC_UNKNOWN, SF_DC_ABSENT, SF_DC_STALE };
 enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const char *name,
                                        double *ttl);
-/* The attributes a listing of dir gave name, while trusted (ttl: for how
- * long more), or NULL. */
-const struct stat *sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, double *ttl,
-                                  gint64 *listed_at);
+/* The attributes a listing of dir gave name into *st, while trusted (ttl:
+ * for how long more); false when there are none. */
+bool sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, struct stat *st, double *ttl,
+                    gint64 *listed_at);
 void sf_dcache_free(struct sf_fuse *f);
 
 /* attrcache.c: attributes given to the kernel, while trusted (see
  * there). put: timeout in seconds (0 keeps nothing). */
 void sf_ac_put(struct sf_fuse *f, uint64_t ino, const struct stat *st, double timeout);
-const struct stat *sf_ac_get(struct sf_fuse *f, uint64_t ino);
+bool sf_ac_get(struct sf_fuse *f, uint64_t ino, struct stat *st);
 /* This mount changed ino (its attributes are not known any more). */
 void sf_ac_drop(struct sf_fuse *f, uint64_t ino);
 /* When it last did (monotonic us; 0: not lately). */
