@@ -112,6 +112,10 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 	if (m->users && !(m->buf.flags & FUSE_BUF_IS_FD) &&
 	    !sf_users_admit(m->users, m->buf.mem, (size_t)r))
 		return G_SOURCE_CONTINUE;
+	/* A request that could name a file created without waiting waits
+	 * for its CREATE (fuse/lazy.c). */
+	if (!(m->buf.flags & FUSE_BUF_IS_FD) && !sf_lazy_admit(&m->ctx, m->buf.mem, (size_t)r))
+		return G_SOURCE_CONTINUE;
 	sf_fuse_dispatch_begin(&m->ctx);
 	fuse_session_process_buf(m->se, &m->buf);
 	sf_fuse_dispatch_end(&m->ctx);
@@ -123,13 +127,21 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 	return G_SOURCE_CONTINUE;
 }
 
-/* A request that waited for its user's session (users.c). */
-static void process_waiting(void *ctx, const struct fuse_buf *buf)
+/* A request that waited for a lazily created file's CREATE (lazy.c). */
+static void process_held(void *ctx, const struct fuse_buf *buf)
 {
 	struct mount_state *m = ctx;
 	sf_fuse_dispatch_begin(&m->ctx);
 	fuse_session_process_buf(m->se, buf);
 	sf_fuse_dispatch_end(&m->ctx);
+}
+
+/* A request that waited for its user's session (users.c). */
+static void process_waiting(void *ctx, const struct fuse_buf *buf)
+{
+	struct mount_state *m = ctx;
+	if (sf_lazy_admit(&m->ctx, buf->mem, buf->size))
+		process_held(m, buf);
 }
 
 static void users_line(struct mount_state *m, sf_stats_line_fn line, void *user)
@@ -377,6 +389,11 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.serverino = cfg->serverino;
 	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
 	m->ctx.writeback_cache = cfg->cache == SF_CACHE_LOOSE;
+	/* New files are created with their first write (fuse/lazy.c), but
+	 * not with cache=none, which promises every call reaches the server. */
+	m->ctx.lazy = cfg->cache != SF_CACHE_NONE && !g_getenv("SMBFUSE_NO_LAZY_CREATE");
+	m->ctx.process = process_held;
+	m->ctx.process_ctx = m;
 	m->ctx.ro = cfg->ro;
 	m->ctx.mfsymlinks = cfg->mfsymlinks;
 	m->ctx.brl = !cfg->nobrl;
@@ -506,8 +523,9 @@ static void teardown(struct mount_state *m)
 		sf_users_close(m->users); /* their handles closed, LOGOFF each */
 	sf_client_close(m->client);       /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
-		;            /* deferred completions of the failed requests */
-	sf_pc_stop(&m->ctx); /* its thread uses the session */
+		;              /* deferred completions of the failed requests */
+	sf_lazy_stop(&m->ctx); /* what waited for a CREATE: answered EIO */
+	sf_pc_stop(&m->ctx);   /* its thread uses the session */
 	if (m->se)
 		fuse_session_destroy(m->se);
 	free(m->buf.mem);

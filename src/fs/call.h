@@ -154,6 +154,33 @@ void call_run(struct call *c, struct sf_req_spec *specs, int n);
 uint32_t call_status(const struct call *c);
 const uint8_t *call_pdu(const struct call *c, int i, size_t *len);
 
+/* ---- opening (fs.c) ------------------------------------------------------ */
+
+/* What an open asked for, to register the handle for reopening. */
+struct open_op {
+	sf_fs_open_fn cb;
+	void *user;
+	uint8_t *path; /* UTF-16, as sent */
+	size_t path_len;
+	uint32_t access, options, attributes;
+	uint8_t create_guid[16];
+	struct smb2_lease lease;
+	bool want_durable, v2;
+};
+/* The CREATE (s[0]) and QUERY_INFO (s[1]) of an open of path (routed
+ * already), or NULL with *err. */
+struct open_op *open_prepare(sf_fs *fs, const char *path, int flags, mode_t mode,
+                             struct sf_req_spec s[2], int *err);
+/* The open's answer (parts 0 and 1 of c): 0 with *hp (a new handle, or
+ * the one given) registered and *st filled, or an errno. */
+int open_finish(struct call *c, struct open_op *op, struct sf_fs_handle **hp, struct stat *st);
+void open_op_free(struct open_op *op);
+/* lazyopen.c: a write on a handle whose CREATE is unanswered; freeing
+ * what a handle's unanswered CREATE holds (the handle is going). */
+void fs_lazy_write(struct sf_fs_handle *h, uint64_t off, const void *data, size_t len,
+                   sf_fs_count_fn cb, void *user);
+void fs_lazy_free(struct sf_fs_handle *h);
+
 bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
                  uint32_t disposition, uint32_t options, int *err);
 /* The same with the mode a created file gets (POSIX extensions). */

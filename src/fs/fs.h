@@ -111,6 +111,10 @@ struct sf_fs_handle {
 	 * replay of an applied LOCK is recognised by the server. */
 	uint8_t lock_seq[65];
 	uint32_t lock_seq_next;
+	/* Created by sf_fs_create_lazy: the CREATE not answered yet (NULL
+	 * once it is), and what it failed with (every later use fails so). */
+	struct fs_pending *pending;
+	int open_err;
 };
 
 typedef void (*sf_fs_err_fn)(void *user, int err);
@@ -145,6 +149,25 @@ void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user
  * O_TRUNC, O_DIRECTORY. */
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user);
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* Create a new file (O_CREAT, flags as sf_fs_open) without waiting: the
+ * handle is given at once with *st, what the server will report; the
+ * CREATE goes with the first write (one round trip for both), when
+ * sf_fs_when_open asks, or within 100 ms. A failure of it is reported to
+ * that write and to every later use of the handle. NULL when this cannot
+ * be done here (POSIX extensions, DFS, a name the server cannot store):
+ * open as usual then. For a name known to be absent. */
+struct sf_fs_handle *sf_fs_create_lazy(sf_fs *fs, const char *path, int flags, mode_t mode,
+                                       struct stat *st);
+/* cb(err) once the handle's CREATE is answered (at once, from the loop,
+ * for any other handle), sending it now if it was not. */
+void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* The same without sending it sooner. */
+void sf_fs_on_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* Whether the handle's CREATE is still unanswered. */
+static inline bool sf_fs_handle_pending(const struct sf_fs_handle *h)
+{
+	return h->pending != NULL;
+}
 /* Unmount: CLOSE every handle the kernel never released (a durable handle
  * left open would outlive the session on the server). */
 void sf_fs_close_all(sf_fs *fs);

@@ -191,6 +191,10 @@ int fs_route2(sf_fs **fs, const char **from, const char **to)
 
 int fs_route_handle(sf_fs **fs, struct sf_fs_handle *h)
 {
+	/* A lazily created file whose CREATE is unanswered or failed: the
+	 * FUSE layer waits (sf_fs_when_open) before anything but a write. */
+	if (h && (h->pending || h->open_err))
+		return h->open_err ? h->open_err : EIO;
 	if (h && h->owner) { /* a share's, or a DFS target's */
 		*fs = h->owner;
 		return 0;

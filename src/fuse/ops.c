@@ -722,7 +722,25 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	o->fi = *fi;
 	o->mode = mode;
 	o->has_fi = true;
-	sf_fs_open(op_fs(o), o->path, open_flags(o->f, fi->flags) | O_CREAT, mode, open_done, o);
+	int flags = open_flags(o->f, fi->flags) | O_CREAT;
+	double ttl;
+	/* A name known to be absent: answered now, created with the first
+	 * write (lazy.c). */
+	if (o->f->lazy && sf_dcache_absent(o->f, parent, name, &ttl) == SF_DC_ABSENT) {
+		struct stat st;
+		struct sf_fs_handle *h = sf_fs_create_lazy(op_fs(o), o->path, flags, mode, &st);
+		if (h) {
+			struct sf_fuse *f = o->f;
+			o->fi.fh = (uintptr_t)h;
+			set_cache_flags(f, &o->fi);
+			uint64_t ino = reply_entry(o, &st);
+			op_free(o);
+			if (ino)
+				sf_lazy_created(f, ino, h);
+			return;
+		}
+	}
+	sf_fs_open(op_fs(o), o->path, flags, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)

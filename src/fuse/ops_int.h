@@ -43,7 +43,8 @@ void op_free(struct op *o);
 void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid);
 /* Count a lookup of o->name in o->parent and answer with an entry (or
  * create). */
-void reply_entry(struct op *o, const struct stat *st);
+/* The node given to the kernel, or 0 when it was not (the reply failed). */
+uint64_t reply_entry(struct op *o, const struct stat *st);
 /* sf_fs_stat_fn for a name's entry (lookup, new links): the entry with
  * the right attributes for links (sf_fuse_symlink_attr), or the error;
  * frees the op. */
@@ -98,6 +99,12 @@ typedef void (*sf_wb_cont)(void *user);
  * and true; else false (and cont is not called). */
 bool sf_wb_defer(struct sf_fuse *f, uint64_t ino, sf_wb_cont cont, void *user);
 void sf_wb_free(struct sf_fuse *f);
+/* A file created without waiting (lazy.c): its CREATE counts as a write
+ * in flight of ino until done (err: reported as a failed write). */
+void sf_wb_lazy_begin(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h);
+void sf_wb_lazy_done(struct sf_fuse *f, uint64_t ino, int err);
+/* lazy.c: h (from sf_fs_create_lazy) was given to the kernel as ino. */
+void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h);
 
 /* An operation put off until the writes of its file are answered, then
  * run again from the start with the same arguments. */
