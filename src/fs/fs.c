@@ -737,6 +737,7 @@ int open_finish(struct call *c, struct open_op *op, struct sf_fs_handle **hp, st
 		oi.file_id = (uint64_t)st->st_ino;
 	else
 		to_stat(c->fs, &cr.t, 0, 1, st);
+	h->file_id = oi.file_id;
 	sf_tree_handle_opened(c->fs->tree, &oi);
 	return 0;
 }

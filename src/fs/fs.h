@@ -115,6 +115,7 @@ struct sf_fs_handle {
 	 * once it is), and what it failed with (every later use fails so). */
 	struct fs_pending *pending;
 	int open_err;
+	uint64_t file_id; /* the server's (IndexNumber), when the open told it */
 };
 
 typedef void (*sf_fs_err_fn)(void *user, int err);

@@ -260,6 +260,16 @@ uint64_t sf_itable_find(struct sf_itable *t, uint64_t parent, const char *name)
 	return e ? e->node->id : 0;
 }
 
+void sf_itable_set_file_id(struct sf_itable *t, uint64_t nodeid, uint64_t file_id)
+{
+	struct node *n = node_get(t, nodeid);
+	if (!n || !t->serverino || !file_id || n->file_id || n->dir)
+		return;
+	n->file_id = file_id;
+	if (!g_hash_table_contains(t->files, &file_id))
+		g_hash_table_insert(t->files, &n->file_id, n);
+}
+
 /* Whether name e, reported now with file_id, names another file than its
  * node (replaced on the server, by another client). */
 static bool name_moved_on(struct sf_itable *t, struct name *e, uint64_t file_id, bool dir)

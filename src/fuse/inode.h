@@ -44,6 +44,9 @@ uint64_t sf_itable_find(struct sf_itable *t, uint64_t parent, const char *name);
 uint64_t sf_itable_lookup(struct sf_itable *t, uint64_t parent, const char *name,
                           const struct stat *st);
 void sf_itable_forget(struct sf_itable *t, uint64_t nodeid, uint64_t n);
+/* The server's file id of a node given out before it was known (a file
+ * created without waiting): hard links made later join it. */
+void sf_itable_set_file_id(struct sf_itable *t, uint64_t nodeid, uint64_t file_id);
 /* The name moves (a node already named newname in newparent loses that
  * name); what lies below it follows. */
 void sf_itable_rename(struct sf_itable *t, uint64_t parent, const char *name, uint64_t newparent,

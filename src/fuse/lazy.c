@@ -124,6 +124,9 @@ static void created(void *user, int err)
 	struct lazy_file *l = user;
 	struct sf_fuse *f = l->f;
 	g_queue_remove(&f->lazy_files, l);
+	/* (h is still open: a close waiting for the CREATE comes after) */
+	if (!err)
+		sf_itable_set_file_id(f->inodes, l->ino, l->h->file_id);
 	sf_wb_lazy_done(f, l->ino, err);
 	g_free(l);
 	if (f->lazy_pending && --f->lazy_pending == 0 && !f->stopping)

@@ -733,6 +733,7 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 			struct sf_fuse *f = o->f;
 			o->fi.fh = (uintptr_t)h;
 			set_cache_flags(f, &o->fi);
+			o->provisional = true;
 			uint64_t ino = reply_entry(o, &st);
 			op_free(o);
 			if (ino)

@@ -84,9 +84,12 @@ uint64_t reply_entry(struct op *o, const struct stat *st)
 		sf_dcache_new_dir(o->f, e.ino);
 	e.attr = *st;
 	fix_ino(o->f, &e.attr, e.ino);
+	/* Made-up attributes (a file created without waiting) are not kept:
+	 * the next stat gets the server's, with its file id as st_ino. */
+	double attr_timeout = o->provisional ? 0 : o->f->attr_timeout;
 	if (!o->listed)
-		sf_ac_put(o->f, e.ino, &e.attr, o->f->attr_timeout);
-	e.attr_timeout = o->f->attr_timeout;
+		sf_ac_put(o->f, e.ino, &e.attr, attr_timeout);
+	e.attr_timeout = attr_timeout;
 	e.entry_timeout = o->f->entry_timeout;
 	if (o->has_fi) {
 		sf_pc_opened(o->f, e.ino, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, st, &o->fi);

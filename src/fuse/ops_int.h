@@ -17,12 +17,13 @@ struct op {
 	char *name, *newname;
 	struct fuse_file_info fi;
 	bool has_fi;
-	uint64_t ino; /* the node an open is for */
-	bool lookup;  /* a LOOKUP (not a new name: create, mkdir, link...) */
-	bool new_dir; /* mkdir: the new directory is known empty */
-	bool retried; /* open: asked again with fewer rights */
-	bool listed;  /* lookup answered from a listing (which keeps the attributes) */
-	mode_t mode;  /* create */
+	uint64_t ino;     /* the node an open is for */
+	bool lookup;      /* a LOOKUP (not a new name: create, mkdir, link...) */
+	bool new_dir;     /* mkdir: the new directory is known empty */
+	bool retried;     /* open: asked again with fewer rights */
+	bool listed;      /* lookup answered from a listing (which keeps the attributes) */
+	bool provisional; /* attributes made up (lazy.c): the kernel keeps them no time */
+	mode_t mode;      /* create */
 	/* split I/O */
 	struct sf_fs_handle *h;
 	uint64_t off;
