@@ -138,6 +138,22 @@ enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const ch
 const struct stat *sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, double *ttl,
                                   gint64 *listed_at);
 void sf_dcache_free(struct sf_fuse *f);
+/* A change told by the server (watch.c): returns whether name was in
+ * dir's known set before. Bumps the change count (a listing under way may
+ * have missed it); a name gone takes the whole set with it. */
+enum sf_dc_change { SF_DC_ADDED, SF_DC_REMOVED, SF_DC_MODIFIED };
+bool sf_dcache_note(struct sf_fuse *f, uint64_t dir, const char *name, enum sf_dc_change how);
+
+/* watch.c: dir was just listed whole: watch it for changes by others
+ * (see there). */
+void sf_fw_listed(struct sf_fuse *f, uint64_t dir);
+/* Before removing or renaming path (and path2, may be NULL): when
+ * directories at or below them are watched, close those watches, call
+ * cont(user, 0) once closed and return true; else false. */
+bool sf_fw_quiesce(struct sf_fuse *f, const char *path, const char *path2, sf_fs_err_fn cont,
+                   void *user);
+/* Teardown (from sf_pc_stop): after sf_fs_close_all ended the watches. */
+void sf_fw_stop(struct sf_fuse *f);
 
 /* attrcache.c: attributes given to the kernel, while trusted (see
  * there). put: timeout in seconds (0 keeps nothing). */
