@@ -73,6 +73,7 @@ static void relisted(void *user, int err, GPtrArray *entries)
 		if (sf_dcache_absent(o->f, o->parent, o->name, &ttl) == SF_DC_ABSENT) {
 			struct fuse_entry_param e = {0};
 			e.entry_timeout = ttl;
+			sf_fw_negative(o->f, o->parent, o->name);
 			fuse_reply_entry(o->req, &e);
 			op_free(o);
 			return;
@@ -99,6 +100,7 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (a == SF_DC_ABSENT) {
 		struct fuse_entry_param e = {0};
 		e.entry_timeout = ttl;
+		sf_fw_negative(f, parent, name);
 		fuse_reply_entry(req, &e);
 		return;
 	}

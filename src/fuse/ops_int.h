@@ -147,6 +147,8 @@ bool sf_dcache_note(struct sf_fuse *f, uint64_t dir, const char *name, enum sf_d
 /* watch.c: dir was just listed whole: watch it for changes by others
  * (see there). */
 void sf_fw_listed(struct sf_fuse *f, uint64_t dir);
+/* The kernel is told name is absent from dir (a negative entry). */
+void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name);
 /* Before removing or renaming path (and path2, may be NULL): when
  * directories at or below them are watched, close those watches, call
  * cont(user, 0) once closed and return true; else false. */

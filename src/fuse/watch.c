@@ -46,7 +46,12 @@ struct fw {
 	struct sf_fs_watch *w;
 	guint timer;
 	GList *link; /* in f->watch_lru (head: most recently listed) */
+	/* Names the kernel was told are absent while watched: when the
+	 * server says only "anything changed", their negative entries are
+	 * dropped by name (the kernel cannot drop them all at once). */
+	GHashTable *neg;
 };
+#define FW_NEG_MAX 4096
 
 enum inval_kind { IV_ENTRY, IV_INODE };
 struct kinval {
@@ -91,6 +96,8 @@ static void fw_free(struct fw *fw)
 		g_source_remove(fw->timer);
 	g_queue_delete_link(&f->watch_lru, fw->link);
 	g_hash_table_remove(f->watched, &fw->ino);
+	if (fw->neg)
+		g_hash_table_destroy(fw->neg);
 	g_free(fw);
 }
 
@@ -101,8 +108,16 @@ static void fw_drop(struct fw *fw, sf_fs_err_fn closed, void *user)
 }
 
 /* Anything in dir may have changed. */
-static void drop_all(struct sf_fuse *f, uint64_t dir)
+static void drop_all(struct sf_fuse *f, uint64_t dir, GHashTable *neg)
 {
+	if (neg) {
+		GHashTableIter it;
+		gpointer k;
+		g_hash_table_iter_init(&it, neg);
+		while (g_hash_table_iter_next(&it, &k, NULL))
+			kinval(f, IV_ENTRY, dir, k);
+		g_hash_table_remove_all(neg);
+	}
 	sf_dcache_forget(f, dir);
 	sf_ac_drop(f, dir);
 	kinval(f, IV_INODE, dir, NULL);
@@ -125,17 +140,19 @@ static void on_change(void *user, enum sf_fs_change what, const char *name)
 	if (what == SF_FS_ENDED) {
 		f->stats.watches_ended++;
 		fw->w = NULL; /* gone: not to be unwatched */
-		fw_free(fw);
 		if (!f->stopping)
-			drop_all(f, dir);
+			drop_all(f, dir, fw->neg);
+		fw_free(fw);
 		return;
 	}
 	if (f->stopping)
 		return;
 	if (what == SF_FS_ANY) {
-		drop_all(f, dir);
+		drop_all(f, dir, fw->neg);
 		return;
 	}
+	if (fw->neg)
+		g_hash_table_remove(fw->neg, name);
 	uint64_t child = sf_itable_find(f->inodes, dir, name);
 	switch (what) {
 	case SF_FS_ADDED:
@@ -211,6 +228,17 @@ void sf_fw_listed(struct sf_fuse *f, uint64_t dir)
 	/* (a little past the listing's own expiry, which the kernel may
 	 * still be using) */
 	fw->timer = g_timeout_add((guint)(f->entry_timeout * 1000) + 500, expired, fw);
+}
+
+void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name)
+{
+	struct fw *fw = f->watched ? g_hash_table_lookup(f->watched, &dir) : NULL;
+	if (!fw)
+		return;
+	if (!fw->neg)
+		fw->neg = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (g_hash_table_size(fw->neg) < FW_NEG_MAX)
+		g_hash_table_add(fw->neg, g_strdup(name));
 }
 
 /* ---- removing or renaming a watched directory --------------------------- */

@@ -1,0 +1,145 @@
+"""Directories watched with SMB2 CHANGE_NOTIFY (issue 11): while a
+directory's listing is cached (here actimeo=30), a change made by another
+client (smbclient, or a write on the server's disk) is seen at once, not
+after actimeo; rmdir and rename of watched directories still work (the
+watch's handle is closed first); at the default actimeo nothing is
+watched."""
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from conftest import Mount
+
+ACTIMEO = 30
+SOON = 8  # seconds: far below ACTIMEO, generous for a loaded machine
+
+
+def counters(m, area):
+    os.kill(m.proc.pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [l for l in m.stderr().splitlines() if f"smbfuse: {area}:" in l]
+        if len(lines) > counters.seen.get((id(m), area), 0):
+            counters.seen[(id(m), area)] = len(lines)
+            return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", lines[-1])}
+        assert time.monotonic() < deadline, m.stderr()[-2000:]
+        time.sleep(0.05)
+
+
+counters.seen = {}
+
+
+def eventually(pred, what):
+    deadline = time.monotonic() + SOON
+    while not pred():
+        assert time.monotonic() < deadline, f"not seen within {SOON}s (actimeo={ACTIMEO}): {what}"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module", params=["vers=3.1.1", "vers=2.1"])
+def wm(request, server):
+    m = Mount(server, opts=f"{request.param},actimeo={ACTIMEO}").start()
+    yield m
+    m.stop()
+
+
+def watched_dir(m, name):
+    os.makedirs(m.backing(name), exist_ok=True)
+    os.listdir(m.path(name))  # listed whole: now cached, and watched
+    return m.path(name)
+
+
+def test_file_made_on_the_server_is_seen_at_once(wm):
+    d = watched_dir(wm, "nt-new")
+    p = os.path.join(d, "fresh.txt")
+    assert not os.path.exists(p)  # a negative entry, good for actimeo
+    with open(wm.backing("nt-new", "fresh.txt"), "w") as f:
+        f.write("hello")
+    eventually(lambda: os.path.exists(p), "a new file")
+    with open(p) as f:
+        assert f.read() == "hello"
+    assert counters(wm, "cache")["notifications"] >= 1
+
+
+def test_removed_and_renamed_by_another_client_are_seen(wm, server):
+    d = watched_dir(wm, "nt-ren")
+    for n in ("gone.txt", "old.txt"):
+        with open(wm.backing("nt-ren", n), "w") as f:
+            f.write(n)
+    os.listdir(d)
+    assert os.path.exists(os.path.join(d, "gone.txt"))  # positive entries, cached
+    assert os.path.exists(os.path.join(d, "old.txt"))
+    assert not os.path.exists(os.path.join(d, "new.txt"))
+    rc, out = server.smbclient("cd nt-ren; del gone.txt; rename old.txt new.txt")
+    assert rc == 0, out
+    eventually(lambda: not os.path.exists(os.path.join(d, "gone.txt")), "a removed file")
+    eventually(lambda: not os.path.exists(os.path.join(d, "old.txt")), "a renamed file's old name")
+    eventually(lambda: os.path.exists(os.path.join(d, "new.txt")), "a renamed file's new name")
+    with open(os.path.join(d, "new.txt")) as f:
+        assert f.read() == "old.txt"
+
+
+def test_file_changed_on_the_server_shows_its_new_size(wm):
+    d = watched_dir(wm, "nt-mod")
+    with open(wm.backing("nt-mod", "grow.txt"), "w") as f:
+        f.write("a")
+    os.listdir(d)
+    p = os.path.join(d, "grow.txt")
+    assert os.stat(p).st_size == 1  # attributes cached for actimeo
+    with open(wm.backing("nt-mod", "grow.txt"), "a") as f:
+        f.write("bcdef")
+    eventually(lambda: os.stat(p).st_size == 6, "a file's new size")
+    with open(p) as f:
+        assert f.read() == "abcdef"
+
+
+def test_many_changes_at_once_are_seen(wm):
+    """More changes than one answer holds: Samba says STATUS_NOTIFY_ENUM_DIR
+    (anything changed), which must drop the kernel's negative entries too."""
+    d = watched_dir(wm, "nt-burst")
+    last = os.path.join(d, "burst-0399-" + "x" * 60)
+    assert not os.path.exists(last)
+    for i in range(400):
+        open(wm.backing("nt-burst", f"burst-{i:04d}-" + "x" * 60), "w").close()
+    eventually(lambda: os.path.exists(last), "the last of a burst of new files")
+    assert len(os.listdir(d)) == 400
+
+
+def test_watched_directories_can_be_renamed_and_removed(wm):
+    top = wm.path("nt-tree")
+    os.makedirs(os.path.join(top, "sub", "deeper"))
+    for p in (top, os.path.join(top, "sub"), os.path.join(top, "sub", "deeper")):
+        os.listdir(p)  # all three watched: open on the server
+    os.rename(top, wm.path("nt-tree2"))  # Samba refuses this with handles open below
+    assert os.listdir(wm.path("nt-tree2", "sub")) == ["deeper"]
+    os.rmdir(wm.path("nt-tree2", "sub", "deeper"))
+    os.rmdir(wm.path("nt-tree2", "sub"))
+    os.mkdir(wm.path("nt-tree2", "sub"))  # the name is really free again
+    os.rmdir(wm.path("nt-tree2", "sub"))
+    os.rmdir(wm.path("nt-tree2"))
+    assert not os.path.exists(wm.backing("nt-tree2"))
+
+
+def test_own_writes_in_a_watched_directory_keep_working(wm):
+    d = watched_dir(wm, "nt-own")
+    p = os.path.join(d, "mine.bin")
+    data = os.urandom(1 << 20)
+    with open(p, "wb") as f:
+        f.write(data)
+    with open(p, "rb") as f:
+        assert f.read() == data
+    assert os.stat(p).st_size == len(data)
+    os.unlink(p)
+    assert not os.path.exists(p)
+
+
+def test_nothing_is_watched_at_the_default_actimeo(fresh_mount):
+    m = fresh_mount(opts="vers=3.1.1").start()
+    os.makedirs(m.backing("nt-default"), exist_ok=True)
+    os.listdir(m.path("nt-default"))
+    c = counters(m, "cache")
+    assert c["dirs_watched"] == 0
