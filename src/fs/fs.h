@@ -268,8 +268,12 @@ struct sf_fs_watch;
 /* Open the directory path and watch its children (not deeper). NULL when
  * it cannot be watched (a server root's listing of shares, a name that
  * cannot be sent); a failure to open is told as ENDED. While watched the
- * directory is open on the server. */
-struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, void *user);
+ * directory is open on the server. ready (may be NULL) runs once: 0 when
+ * the first CHANGE_NOTIFY has been submitted, so that a listing submitted
+ * after it misses no change (the server takes requests in order); else an
+ * errno (the watch failed or was stopped first), before ENDED. */
+struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, void *user,
+                                sf_fs_err_fn ready, void *ready_user);
 /* Stop: cb is not called any more; closed (may be NULL) runs once the
  * handle is closed on the server (rmdir or rename of the directory must
  * wait for that: an open handle keeps a deleted directory's name, and

@@ -28,6 +28,7 @@
 #include "proto/ntstatus.h"
 #include "util/utf16.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* Room for the changes of one answer; more than fit is ENUM_DIR. One
@@ -48,10 +49,21 @@ struct sf_fs_watch {
 	void *user;
 	sf_fs_err_fn closed; /* sf_fs_unwatch's */
 	void *closed_user;
+	sf_fs_err_fn ready; /* sf_fs_watch's, until called */
+	void *ready_user;
 };
+
+static void tell_ready(struct sf_fs_watch *w, int err)
+{
+	sf_fs_err_fn ready = w->ready;
+	w->ready = NULL;
+	if (ready)
+		ready(w->ready_user, err);
+}
 
 static void watch_free(struct sf_fs_watch *w)
 {
+	tell_ready(w, ECANCELED);
 	if (w->closed)
 		w->closed(w->closed_user, 0);
 	g_free(w);
@@ -89,6 +101,7 @@ static void tell(struct sf_fs_watch *w, enum sf_fs_change what, const char *name
 
 static void end(struct sf_fs_watch *w)
 {
+	tell_ready(w, EIO);
 	tell(w, SF_FS_ENDED, NULL);
 	w->stopped = true;
 	finish(w);
@@ -177,6 +190,9 @@ static void arm(struct sf_fs_watch *w)
 	s.body_len = blen;
 	w->req = sf_tree_submit(w->fs->tree, &s, 1);
 	g_free((void *)s.body);
+	/* Requests submitted from now on reach the server after this one:
+	 * what they see, the server tells changes of from now on. */
+	tell_ready(w, 0);
 }
 
 static void opened(struct call *c)
@@ -198,7 +214,8 @@ static void opened(struct call *c)
 		arm(w);
 }
 
-struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, void *user)
+struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, void *user,
+                                sf_fs_err_fn ready, void *ready_user)
 {
 	if (fs_route(&fs, &path, FS_USE) != 0 || fs->root || fs->closing)
 		return NULL; /* a server root's own listing, or unmounting */
@@ -212,6 +229,8 @@ struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, 
 	w->fs = fs;
 	w->cb = cb;
 	w->user = user;
+	w->ready = ready;
+	w->ready_user = ready_user;
 	fs->watches = g_list_prepend(fs->watches, w);
 	call_run(call_new(fs, opened, w, NULL), &s, 1);
 	return w;
@@ -223,6 +242,7 @@ void sf_fs_unwatch(struct sf_fs_watch *w, sf_fs_err_fn closed, void *user)
 		return;
 	w->stopped = true;
 	w->cb = NULL;
+	tell_ready(w, ECANCELED);
 	w->closed = closed;
 	w->closed_user = user;
 	/* The answer to the cancelled request (or to the CREATE) closes it. */

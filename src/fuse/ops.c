@@ -480,6 +480,20 @@ static void list_done(void *user, int err, GPtrArray *entries)
 	g_free(r);
 }
 
+static void list_now(void *user)
+{
+	struct rd_op *r = user;
+	/* The path now: the directory may have moved since it was opened. */
+	const char *p = path_or_reply(r->req, r->ino);
+	if (!p) {
+		g_free(r);
+		return;
+	}
+	r->token = sf_dcache_listing_begins(ctx_of(r->req));
+	r->started = g_get_monotonic_time();
+	sf_fs_readdir(ctx_of(r->req)->fs, p, list_done, r);
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                        struct fuse_file_info *fi, bool plus)
 {
@@ -499,15 +513,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		g_free(r);
 		return;
 	}
-	/* The path now: the directory may have moved since it was opened. */
-	const char *p = path_or_reply(req, ino);
-	if (!p) {
-		g_free(r);
-		return;
-	}
-	r->token = sf_dcache_listing_begins(ctx_of(req));
-	r->started = g_get_monotonic_time();
-	sf_fs_readdir(ctx_of(req)->fs, p, list_done, r);
+	/* Watched first: the listing then misses no change made meanwhile. */
+	if (!sf_fw_prepare(ctx_of(req), ino, list_now, r))
+		list_now(r);
 }
 
 static void sf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

@@ -144,8 +144,13 @@ void sf_dcache_free(struct sf_fuse *f);
 enum sf_dc_change { SF_DC_ADDED, SF_DC_REMOVED, SF_DC_MODIFIED };
 bool sf_dcache_note(struct sf_fuse *f, uint64_t dir, const char *name, enum sf_dc_change how);
 
-/* watch.c: dir was just listed whole: watch it for changes by others
- * (see there). */
+/* watch.c: a listing of dir is about to start: watch dir for changes by
+ * others (see there). Returns true when the listing must wait until the
+ * watch is in place (cont(user) runs then, from the loop), false to go
+ * on at once. */
+typedef void (*sf_fw_cont)(void *user);
+bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user);
+/* dir was listed whole: its watch lasts as long as that listing's cache. */
 void sf_fw_listed(struct sf_fuse *f, uint64_t dir);
 /* The kernel is told name is absent from dir (a negative entry). */
 void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name);

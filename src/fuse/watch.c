@@ -50,6 +50,12 @@ struct fw {
 	 * server says only "anything changed", their negative entries are
 	 * dropped by name (the kernel cannot drop them all at once). */
 	GHashTable *neg;
+	bool ready;      /* the first CHANGE_NOTIFY is out */
+	GArray *waiters; /* struct waiter: listings held until ready */
+};
+struct waiter {
+	sf_fw_cont cont;
+	void *user;
 };
 #define FW_NEG_MAX 4096
 
@@ -89,9 +95,24 @@ static void kinval(struct sf_fuse *f, enum inval_kind kind, uint64_t ino, const 
 	g_thread_pool_push(f->watch_pool, k, NULL);
 }
 
+static void fw_ready(void *user, int err)
+{
+	struct fw *fw = user;
+	fw->ready = true;
+	GArray *ws = fw->waiters;
+	fw->waiters = NULL;
+	for (guint i = 0; ws && i < ws->len; i++) {
+		struct waiter *x = &g_array_index(ws, struct waiter, i);
+		x->cont(x->user);
+	}
+	if (ws)
+		g_array_unref(ws);
+}
+
 static void fw_free(struct fw *fw)
 {
 	struct sf_fuse *f = fw->f;
+	fw_ready(fw, ECANCELED); /* (none wait by now: the watch told) */
 	if (fw->timer)
 		g_source_remove(fw->timer);
 	g_queue_delete_link(&f->watch_lru, fw->link);
@@ -195,39 +216,59 @@ static gboolean expired(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-void sf_fw_listed(struct sf_fuse *f, uint64_t dir)
+static void arm_timer(struct sf_fuse *f, struct fw *fw)
+{
+	if (fw->timer)
+		g_source_remove(fw->timer);
+	/* (a little past the listing's own expiry, which the kernel may
+	 * still be using) */
+	fw->timer = g_timeout_add((guint)(f->entry_timeout * 1000) + 500, expired, fw);
+}
+
+bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user)
 {
 	if (f->entry_timeout <= 1 || f->stopping || !f->fs || !f->se)
-		return;
+		return false;
 	if (!f->watched)
 		f->watched = g_hash_table_new(g_int64_hash, g_int64_equal);
 	struct fw *fw = g_hash_table_lookup(f->watched, &dir);
 	if (fw) {
 		g_queue_unlink(&f->watch_lru, fw->link);
 		g_queue_push_head_link(&f->watch_lru, fw->link);
-		g_source_remove(fw->timer);
 	} else {
 		const char *path = sf_itable_path(f->inodes, dir);
 		if (!path)
-			return;
+			return false;
 		if (g_queue_get_length(&f->watch_lru) >= FW_MAX)
 			fw_drop(g_queue_peek_tail(&f->watch_lru), NULL, NULL);
 		fw = g_new0(struct fw, 1);
 		fw->f = f;
 		fw->ino = dir;
-		fw->w = sf_fs_watch(f->fs, path, on_change, fw);
+		fw->waiters = g_array_new(FALSE, FALSE, sizeof(struct waiter));
+		fw->w = sf_fs_watch(f->fs, path, on_change, fw, fw_ready, fw);
 		if (!fw->w) {
+			g_array_unref(fw->waiters);
 			g_free(fw);
-			return;
+			return false;
 		}
 		f->stats.watches_started++;
 		g_queue_push_head(&f->watch_lru, fw);
 		fw->link = f->watch_lru.head;
 		g_hash_table_insert(f->watched, &fw->ino, fw);
 	}
-	/* (a little past the listing's own expiry, which the kernel may
-	 * still be using) */
-	fw->timer = g_timeout_add((guint)(f->entry_timeout * 1000) + 500, expired, fw);
+	arm_timer(f, fw);
+	if (fw->ready)
+		return false;
+	struct waiter x = {cont, user};
+	g_array_append_val(fw->waiters, x);
+	return true;
+}
+
+void sf_fw_listed(struct sf_fuse *f, uint64_t dir)
+{
+	struct fw *fw = f->watched ? g_hash_table_lookup(f->watched, &dir) : NULL;
+	if (fw)
+		arm_timer(f, fw);
 }
 
 void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name)

@@ -48,17 +48,26 @@ def wm(request, server):
 
 
 def watched_dir(m, name):
-    os.makedirs(m.backing(name), exist_ok=True)
-    os.listdir(m.path(name))  # listed whole: now cached, and watched
-    return m.path(name)
+    """A new directory (its name made unique per mount), listed through
+    the mount: cached, and watched from now on. Returns its name."""
+    name = f"{name}-{os.getpid()}-{id(m) % 10000}-{time.monotonic_ns() % 100000}"
+    os.makedirs(m.backing(name))
+    os.chmod(m.backing(name), 0o777)  # smbtest may change what root makes here
+    os.listdir(m.path(name))
+    return name
+
+
+def server_file(m, *p, data=""):
+    with open(m.backing(*p), "w") as f:
+        f.write(data)
+    os.chmod(m.backing(*p), 0o666)
 
 
 def test_file_made_on_the_server_is_seen_at_once(wm):
-    d = watched_dir(wm, "nt-new")
-    p = os.path.join(d, "fresh.txt")
+    n = watched_dir(wm, "nt-new")
+    p = wm.path(n, "fresh.txt")
     assert not os.path.exists(p)  # a negative entry, good for actimeo
-    with open(wm.backing("nt-new", "fresh.txt"), "w") as f:
-        f.write("hello")
+    server_file(wm, n, "fresh.txt", data="hello")
     eventually(lambda: os.path.exists(p), "a new file")
     with open(p) as f:
         assert f.read() == "hello"
@@ -66,15 +75,15 @@ def test_file_made_on_the_server_is_seen_at_once(wm):
 
 
 def test_removed_and_renamed_by_another_client_are_seen(wm, server):
-    d = watched_dir(wm, "nt-ren")
-    for n in ("gone.txt", "old.txt"):
-        with open(wm.backing("nt-ren", n), "w") as f:
-            f.write(n)
+    n = watched_dir(wm, "nt-ren")
+    d = wm.path(n)
+    for f in ("gone.txt", "old.txt"):
+        server_file(wm, n, f, data=f)
     os.listdir(d)
     assert os.path.exists(os.path.join(d, "gone.txt"))  # positive entries, cached
     assert os.path.exists(os.path.join(d, "old.txt"))
     assert not os.path.exists(os.path.join(d, "new.txt"))
-    rc, out = server.smbclient("cd nt-ren; del gone.txt; rename old.txt new.txt")
+    rc, out = server.smbclient(f"cd {n}; del gone.txt; rename old.txt new.txt")
     assert rc == 0, out
     eventually(lambda: not os.path.exists(os.path.join(d, "gone.txt")), "a removed file")
     eventually(lambda: not os.path.exists(os.path.join(d, "old.txt")), "a renamed file's old name")
@@ -84,13 +93,12 @@ def test_removed_and_renamed_by_another_client_are_seen(wm, server):
 
 
 def test_file_changed_on_the_server_shows_its_new_size(wm):
-    d = watched_dir(wm, "nt-mod")
-    with open(wm.backing("nt-mod", "grow.txt"), "w") as f:
-        f.write("a")
-    os.listdir(d)
-    p = os.path.join(d, "grow.txt")
+    n = watched_dir(wm, "nt-mod")
+    server_file(wm, n, "grow.txt", data="a")
+    os.listdir(wm.path(n))
+    p = wm.path(n, "grow.txt")
     assert os.stat(p).st_size == 1  # attributes cached for actimeo
-    with open(wm.backing("nt-mod", "grow.txt"), "a") as f:
+    with open(wm.backing(n, "grow.txt"), "a") as f:
         f.write("bcdef")
     eventually(lambda: os.stat(p).st_size == 6, "a file's new size")
     with open(p) as f:
@@ -100,33 +108,37 @@ def test_file_changed_on_the_server_shows_its_new_size(wm):
 def test_many_changes_at_once_are_seen(wm):
     """More changes than one answer holds: Samba says STATUS_NOTIFY_ENUM_DIR
     (anything changed), which must drop the kernel's negative entries too."""
-    d = watched_dir(wm, "nt-burst")
+    n = watched_dir(wm, "nt-burst")
+    d = wm.path(n)
     last = os.path.join(d, "burst-0399-" + "x" * 60)
     assert not os.path.exists(last)
     for i in range(400):
-        open(wm.backing("nt-burst", f"burst-{i:04d}-" + "x" * 60), "w").close()
+        open(wm.backing(n, f"burst-{i:04d}-" + "x" * 60), "w").close()
     eventually(lambda: os.path.exists(last), "the last of a burst of new files")
     assert len(os.listdir(d)) == 400
 
 
 def test_watched_directories_can_be_renamed_and_removed(wm):
-    top = wm.path("nt-tree")
+    top = wm.path(f"nt-tree-{time.monotonic_ns() % 1000000}")
     os.makedirs(os.path.join(top, "sub", "deeper"))
     for p in (top, os.path.join(top, "sub"), os.path.join(top, "sub", "deeper")):
         os.listdir(p)  # all three watched: open on the server
-    os.rename(top, wm.path("nt-tree2"))  # Samba refuses this with handles open below
-    assert os.listdir(wm.path("nt-tree2", "sub")) == ["deeper"]
-    os.rmdir(wm.path("nt-tree2", "sub", "deeper"))
-    os.rmdir(wm.path("nt-tree2", "sub"))
-    os.mkdir(wm.path("nt-tree2", "sub"))  # the name is really free again
-    os.rmdir(wm.path("nt-tree2", "sub"))
-    os.rmdir(wm.path("nt-tree2"))
-    assert not os.path.exists(wm.backing("nt-tree2"))
+    # Samba refuses to rename a directory with handles open below it, and
+    # an open handle keeps a removed directory's name: the watches close first.
+    t2 = top + "2"
+    os.rename(top, t2)
+    assert os.listdir(os.path.join(t2, "sub")) == ["deeper"]
+    os.rmdir(os.path.join(t2, "sub", "deeper"))
+    os.rmdir(os.path.join(t2, "sub"))
+    os.mkdir(os.path.join(t2, "sub"))  # the name is really free again
+    os.rmdir(os.path.join(t2, "sub"))
+    os.rmdir(t2)
+    assert not os.path.exists(wm.backing(os.path.basename(t2)))
 
 
 def test_own_writes_in_a_watched_directory_keep_working(wm):
-    d = watched_dir(wm, "nt-own")
-    p = os.path.join(d, "mine.bin")
+    n = watched_dir(wm, "nt-own")
+    p = wm.path(n, "mine.bin")
     data = os.urandom(1 << 20)
     with open(p, "wb") as f:
         f.write(data)
