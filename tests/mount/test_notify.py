@@ -19,24 +19,24 @@ SOON = 8  # seconds: far below ACTIMEO, generous for a loaded machine
 
 
 def counters(m, area):
+    """The daemon's 'smbfuse: AREA: k=v ...' counters, asked for now (SIGUSR1)."""
+    def lines():
+        return [l for l in m.stderr().splitlines() if f"smbfuse: {area}:" in l]
+    before = len(lines())
     os.kill(m.proc.pid, signal.SIGUSR1)
     deadline = time.monotonic() + 10
-    while True:
-        lines = [l for l in m.stderr().splitlines() if f"smbfuse: {area}:" in l]
-        if len(lines) > counters.seen.get((id(m), area), 0):
-            counters.seen[(id(m), area)] = len(lines)
-            return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", lines[-1])}
+    while len(lines()) <= before:
         assert time.monotonic() < deadline, m.stderr()[-2000:]
         time.sleep(0.05)
+    return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", lines()[-1])}
 
 
-counters.seen = {}
-
-
-def eventually(pred, what):
+def eventually(m, pred, what):
     deadline = time.monotonic() + SOON
     while not pred():
-        assert time.monotonic() < deadline, f"not seen within {SOON}s (actimeo={ACTIMEO}): {what}"
+        if time.monotonic() >= deadline:
+            pytest.fail(f"not seen within {SOON}s (actimeo={ACTIMEO}): {what}; "
+                        f"counters: {counters(m, 'cache')}")
         time.sleep(0.1)
 
 
@@ -68,7 +68,7 @@ def test_file_made_on_the_server_is_seen_at_once(wm):
     p = wm.path(n, "fresh.txt")
     assert not os.path.exists(p)  # a negative entry, good for actimeo
     server_file(wm, n, "fresh.txt", data="hello")
-    eventually(lambda: os.path.exists(p), "a new file")
+    eventually(wm, lambda: os.path.exists(p), "a new file")
     with open(p) as f:
         assert f.read() == "hello"
     assert counters(wm, "cache")["notifications"] >= 1
@@ -85,9 +85,9 @@ def test_removed_and_renamed_by_another_client_are_seen(wm, server):
     assert not os.path.exists(os.path.join(d, "new.txt"))
     rc, out = server.smbclient(f"cd {n}; del gone.txt; rename old.txt new.txt")
     assert rc == 0, out
-    eventually(lambda: not os.path.exists(os.path.join(d, "gone.txt")), "a removed file")
-    eventually(lambda: not os.path.exists(os.path.join(d, "old.txt")), "a renamed file's old name")
-    eventually(lambda: os.path.exists(os.path.join(d, "new.txt")), "a renamed file's new name")
+    eventually(wm, lambda: not os.path.exists(os.path.join(d, "gone.txt")), "a removed file")
+    eventually(wm, lambda: not os.path.exists(os.path.join(d, "old.txt")), "a renamed file's old name")
+    eventually(wm, lambda: os.path.exists(os.path.join(d, "new.txt")), "a renamed file's new name")
     with open(os.path.join(d, "new.txt")) as f:
         assert f.read() == "old.txt"
 
@@ -100,7 +100,7 @@ def test_file_changed_on_the_server_shows_its_new_size(wm):
     assert os.stat(p).st_size == 1  # attributes cached for actimeo
     with open(wm.backing(n, "grow.txt"), "a") as f:
         f.write("bcdef")
-    eventually(lambda: os.stat(p).st_size == 6, "a file's new size")
+    eventually(wm, lambda: os.stat(p).st_size == 6, "a file's new size")
     with open(p) as f:
         assert f.read() == "abcdef"
 
@@ -114,7 +114,7 @@ def test_many_changes_at_once_are_seen(wm):
     assert not os.path.exists(last)
     for i in range(400):
         open(wm.backing(n, f"burst-{i:04d}-" + "x" * 60), "w").close()
-    eventually(lambda: os.path.exists(last), "the last of a burst of new files")
+    eventually(wm, lambda: os.path.exists(last), "the last of a burst of new files")
     assert len(os.listdir(d)) == 400
 
 
