@@ -20,9 +20,10 @@
  * request this loop must answer (the directory's lock is held by a
  * LOOKUP in flight), so they run on a thread of their own (as in
  * pagecache.c). Changes this mount made itself come back too: a name it
- * already knows to be there (added) or a file it changed a moment ago
- * (modified) is left alone, so that writing a file in a watched
- * directory does not drop its pages at each write.
+ * already knows to be there (added) is left alone, and a file open here
+ * or changed here a moment ago (modified) loses only its attributes, so
+ * that writing a file in a watched directory does not drop its pages at
+ * each write.
  *
  * A watch that ends (reconnect, server refusal) leaves the caches to
  * their timeouts, after dropping what is cached of the directory. Before
@@ -59,7 +60,7 @@ struct waiter {
 };
 #define FW_NEG_MAX 4096
 
-enum inval_kind { IV_ENTRY, IV_INODE };
+enum inval_kind { IV_ENTRY, IV_INODE, IV_ATTR };
 struct kinval {
 	struct sf_fuse *f;
 	enum inval_kind kind;
@@ -73,7 +74,9 @@ static void kinval_run(gpointer p, gpointer unused)
 	struct kinval *k = p;
 	int r = k->kind == IV_ENTRY ? fuse_lowlevel_notify_inval_entry(k->f->se, k->ino, k->name,
 	                                                               strlen(k->name))
-	                            : fuse_lowlevel_notify_inval_inode(k->f->se, k->ino, 0, 0);
+	                            : fuse_lowlevel_notify_inval_inode(k->f->se, k->ino,
+	                                                               k->kind == IV_ATTR ? -1 : 0,
+	                                                               0); /* -1: attributes only */
 	if (r < 0 && r != -ENOENT)
 		g_debug("kernel invalidation of node %" G_GUINT64_FORMAT ": %s", k->ino,
 		        g_strerror(-r));
@@ -195,12 +198,16 @@ static void on_change(void *user, enum sf_fs_change what, const char *name)
 		}
 		break;
 	default: /* modified */
-		if (child && own_change(f, child))
-			return;
 		sf_dcache_note(f, dir, name, SF_DC_MODIFIED);
 		if (child) {
+			/* Its attributes in any case; its pages too unless the
+			 * change is most likely this mount's own (a write here
+			 * must not drop what it just wrote; another client's
+			 * change then shows in the attributes, and the next
+			 * open drops the pages of a file whose times moved). */
+			bool own = own_change(f, child);
 			sf_ac_drop(f, child);
-			kinval(f, IV_INODE, child, NULL);
+			kinval(f, own ? IV_ATTR : IV_INODE, child, NULL);
 		}
 		return; /* the directory itself did not change */
 	}

@@ -155,3 +155,37 @@ def test_nothing_is_watched_at_the_default_actimeo(fresh_mount):
     os.listdir(m.path("nt-default"))
     c = counters(m, "cache")
     assert c["dirs_watched"] == 0
+
+
+def test_watch_after_the_server_process_died():
+    """The smbd serving the mount dies: the watch ends (its handle is gone
+    with the process), what was cached of the directory is dropped, and
+    the next listing watches it again."""
+    from smbserver import SmbServer
+    s = SmbServer(name="notify-rc").start()
+    m = Mount(s, opts=f"vers=3.1.1,actimeo={ACTIMEO}")
+    try:
+        m.start()
+        n = watched_dir(m, "nt-rc")
+        assert not os.path.exists(m.path(n, "during.txt"))
+        s.kill_serving_child()
+        server_file(m, n, "during.txt", data="x")  # no watch can tell this
+        deadline = time.monotonic() + SOON
+        while counters(m, "cache")["watches_ended"] < 1:
+            assert time.monotonic() < deadline, m.stderr()[-3000:]
+            os.listdir(m.path())  # some traffic: the loss is noticed
+            time.sleep(0.1)
+        # the cached "absent" went with the watch
+        eventually(m, lambda: os.path.exists(m.path(n, "during.txt")), "a change during the outage")
+        os.listdir(m.path(n))  # watched again
+        server_file(m, n, "after.txt", data="y")
+        eventually(m, lambda: os.path.exists(m.path(n, "after.txt")), "a change after reconnecting")
+        assert counters(m, "cache")["dirs_watched"] >= 2
+    finally:
+        proc = m.proc
+        m.stop(check=False)  # (the connection's loss is a warning)
+        s.stop()
+    err = m.stderr()
+    assert proc.returncode == 0, err[-3000:]
+    for bad in ("AddressSanitizer", "runtime error", "CRITICAL", "GLib-WARNING"):
+        assert bad not in err, err[-3000:]
