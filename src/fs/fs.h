@@ -277,7 +277,7 @@ struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, 
 /* Stop: cb is not called any more; closed (may be NULL) runs once the
  * handle is closed on the server (rmdir or rename of the directory must
  * wait for that: an open handle keeps a deleted directory's name, and
- * Samba refuses to rename a directory with handles open below it). */
+ * Samba refuses to rename a directory with our handles open below it). */
 void sf_fs_unwatch(struct sf_fs_watch *w, sf_fs_err_fn closed, void *user);
 
 #endif

@@ -29,8 +29,9 @@
  * their timeouts, after dropping what is cached of the directory. Before
  * this mount removes or renames a directory, the watches on it and below
  * it are closed (and the operation waits for that): an open handle keeps
- * a removed directory's name until it is closed, and Samba refuses to
- * rename a directory with handles open below it. */
+ * a removed directory's name until it is closed, and Samba 4.17 refuses
+ * (ACCESS_DENIED) a rename of a directory below which the same session
+ * holds handles open (test_notify.py fails with EACCES without this). */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
 #include "fuse/ops_int.h"

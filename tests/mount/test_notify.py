@@ -123,8 +123,9 @@ def test_watched_directories_can_be_renamed_and_removed(wm):
     os.makedirs(os.path.join(top, "sub", "deeper"))
     for p in (top, os.path.join(top, "sub"), os.path.join(top, "sub", "deeper")):
         os.listdir(p)  # all three watched: open on the server
-    # Samba refuses to rename a directory with handles open below it, and
-    # an open handle keeps a removed directory's name: the watches close first.
+    # Samba refuses (EACCES) to rename a directory below which the mount's
+    # session holds handles, and an open handle keeps a removed directory's
+    # name: the watches must close first.
     t2 = top + "2"
     os.rename(top, t2)
     assert os.listdir(os.path.join(t2, "sub")) == ["deeper"]
