@@ -6,7 +6,11 @@
  * A directory is watched from the moment it is listed whole (its names
  * then answer lookups, dircache.c) until that listing could expire
  * (acdirmax after the last listing), at most FW_MAX directories, the
- * least recently listed dropped first. A watch holds the directory open
+ * least recently listed dropped first, but only when it was last listed
+ * FW_BUSY_US ago or more: a tree walk (find, ls -R, du) lists thousands
+ * of directories once each, and watching each for a moment would cost it
+ * three requests and a round trip per directory; it watches the first
+ * FW_MAX and lists the rest as before. A watch holds the directory open
  * on the server and costs a CREATE, a CHANGE_NOTIFY per change and a
  * CLOSE, so it is only kept where the caches last longer than the
  * default second (acdirmax > 1): within a second actimeo already
@@ -38,7 +42,8 @@
 
 #include <string.h>
 
-#define FW_MAX 64
+#define FW_MAX     64
+#define FW_BUSY_US (1 * G_USEC_PER_SEC)
 /* A change of a file this mount made within this long is its own. */
 #define FW_OWN_US (2 * G_USEC_PER_SEC)
 
@@ -47,7 +52,8 @@ struct fw {
 	uint64_t ino; /* the directory's node */
 	struct sf_fs_watch *w;
 	guint timer;
-	GList *link; /* in f->watch_lru (head: most recently listed) */
+	GList *link;   /* in f->watch_lru (head: most recently listed) */
+	gint64 listed; /* when (monotonic us) */
 	/* Names the kernel was told are absent while watched: when the
 	 * server says only "anything changed", their negative entries are
 	 * dropped by name (the kernel cannot drop them all at once). */
@@ -247,8 +253,12 @@ bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user)
 		const char *path = sf_itable_path(f->inodes, dir);
 		if (!path)
 			return false;
-		if (g_queue_get_length(&f->watch_lru) >= FW_MAX)
-			fw_drop(g_queue_peek_tail(&f->watch_lru), NULL, NULL);
+		if (g_queue_get_length(&f->watch_lru) >= FW_MAX) {
+			struct fw *old = g_queue_peek_tail(&f->watch_lru);
+			if (g_get_monotonic_time() - old->listed < FW_BUSY_US)
+				return false; /* a tree walk: not watched */
+			fw_drop(old, NULL, NULL);
+		}
 		fw = g_new0(struct fw, 1);
 		fw->f = f;
 		fw->ino = dir;
@@ -264,6 +274,7 @@ bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user)
 		fw->link = f->watch_lru.head;
 		g_hash_table_insert(f->watched, &fw->ino, fw);
 	}
+	fw->listed = g_get_monotonic_time();
 	arm_timer(f, fw);
 	if (fw->ready)
 		return false;

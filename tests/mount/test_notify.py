@@ -54,6 +54,11 @@ def watched_dir(m, name):
     os.makedirs(m.backing(name))
     os.chmod(m.backing(name), 0o777)  # smbtest may change what root makes here
     os.listdir(m.path(name))
+    # Samba's smbd hands a new watch to its notifyd, which sets up inotify
+    # a moment later: a change on the server's disk in between is told to
+    # nobody (a server-side window, seen under load; the cache then
+    # expires after actimeo as without a watch).
+    time.sleep(0.3)
     return name
 
 
@@ -190,3 +195,20 @@ def test_watch_after_the_server_process_died():
     assert proc.returncode == 0, err[-3000:]
     for bad in ("AddressSanitizer", "runtime error", "CRITICAL", "GLib-WARNING"):
         assert bad not in err, err[-3000:]
+
+
+def test_a_tree_walk_watches_at_most_64_directories(fresh_mount):
+    m = fresh_mount(opts=f"vers=3.1.1,actimeo={ACTIMEO}").start()
+    for i in range(80):
+        os.makedirs(m.backing("nt-walk", f"d{i:02d}"))
+    os.chmod(m.backing("nt-walk"), 0o777)
+    assert sum(1 for _ in os.walk(m.path("nt-walk"))) == 81
+    c = counters(m, "cache")
+    # the first 64 listed are watched; the walk does not churn through more
+    assert c["dirs_watched"] == 64
+    # a directory listed later, once the others are idle, is watched
+    time.sleep(1.2)
+    os.mkdir(m.path("nt-walk", "late"))
+    os.listdir(m.path("nt-walk", "late"))
+    c2 = counters(m, "cache")
+    assert c2["dirs_watched"] == 65, (c, c2, counters(m, "fuse"))
