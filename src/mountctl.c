@@ -15,12 +15,14 @@
 #include "fs/shares.h"
 #include "fuse/ops.h"
 #include "stats.h"
+#include "users.h"
 #include "net/client.h"
 #include "util/log.h"
 #include "proto/ntstatus.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,7 +41,8 @@ struct mount_state {
 	guint fuse_src, sig_src[4];
 	bool mounted;
 	bool debug;
-	bool krb5_chosen; /* Kerberos by default (no sec=), NTLMv2 left to try */
+	bool krb5_chosen;       /* Kerberos by default (no sec=), NTLMv2 left to try */
+	struct sf_users *users; /* multiuser: a session per local user */
 };
 
 /* Tell the waiting parent how start-up ended (or print it ourselves). */
@@ -104,6 +107,15 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		memcpy(&op, (const char *)m->buf.mem + 4, sizeof op);
 		m->ctx.stats.ops[op < SF_FUSE_OPCODES ? op : 0]++;
 	}
+	/* multiuser: a request of a user whose session is not set up yet
+	 * waits for it (or is refused) there. */
+	if (m->users && !(m->buf.flags & FUSE_BUF_IS_FD) &&
+	    !sf_users_admit(m->users, m->buf.mem, (size_t)r))
+		return G_SOURCE_CONTINUE;
+	/* A request that could name a file created without waiting waits
+	 * for its CREATE (fuse/lazy.c). */
+	if (!(m->buf.flags & FUSE_BUF_IS_FD) && !sf_lazy_admit(&m->ctx, m->buf.mem, (size_t)r))
+		return G_SOURCE_CONTINUE;
 	sf_fuse_dispatch_begin(&m->ctx);
 	fuse_session_process_buf(m->se, &m->buf);
 	sf_fuse_dispatch_end(&m->ctx);
@@ -113,6 +125,36 @@ static gboolean on_fuse_input(gint fd, GIOCondition cond, gpointer p)
 		return G_SOURCE_REMOVE;
 	}
 	return G_SOURCE_CONTINUE;
+}
+
+/* A request that waited for a lazily created file's CREATE (lazy.c). */
+static void process_held(void *ctx, const struct fuse_buf *buf)
+{
+	struct mount_state *m = ctx;
+	sf_fuse_dispatch_begin(&m->ctx);
+	fuse_session_process_buf(m->se, buf);
+	sf_fuse_dispatch_end(&m->ctx);
+}
+
+/* A request that waited for its user's session (users.c). */
+static void process_waiting(void *ctx, const struct fuse_buf *buf)
+{
+	struct mount_state *m = ctx;
+	if (sf_lazy_admit(&m->ctx, buf->mem, buf->size))
+		process_held(m, buf);
+}
+
+static void users_line(struct mount_state *m, sf_stats_line_fn line, void *user)
+{
+	if (!m->users)
+		return;
+	struct sf_users_stats us;
+	sf_users_stats(m->users, &us);
+	char *s = g_strdup_printf("smbfuse: multiuser: active=%u set_up=%" PRIu64
+	                          " logged_off=%" PRIu64 " denied=%" PRIu64 " waited=%" PRIu64,
+	                          us.active, us.sessions, us.logoffs, us.denied, us.waited);
+	line(s, user);
+	g_free(s);
 }
 
 static void log_line(const char *line, void *user)
@@ -130,6 +172,7 @@ static gboolean on_usr1(gpointer p)
 {
 	struct mount_state *m = p;
 	sf_stats_emit(m->client, &m->ctx, log_line, NULL);
+	users_line(m, log_line, NULL);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -294,6 +337,24 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	if (cfg->share) {
 		fc.dfs = cfg->nodfs ? NULL : dfs ? dfs : sf_dfs_new(m->client->pool, cfg->dc);
 		m->ctx.fs = sf_fs_new(m->client->tree, &fc);
+		if (cfg->multiuser) {
+			/* SMBFUSE_TEST_MULTIUSER_IDLE: seconds, for the tests of
+			 * the idle logoff; 10 minutes otherwise. */
+			const char *idle = g_getenv("SMBFUSE_TEST_MULTIUSER_IDLE");
+			struct sf_users_opts uo = {
+			        .client = m->client,
+			        .share = cfg->share,
+			        .top = m->ctx.fs,
+			        .owner_uid = cfg->cruid >= 0 ? (uid_t)cfg->cruid : getuid(),
+			        .fc = &fc,
+			        .mount_creds = cfg->creds,
+			        .idle_s = idle ? (unsigned)atoi(idle) : 600,
+			        .se = &m->se,
+			        .process = process_waiting,
+			        .ctx = m,
+			};
+			m->users = sf_users_new(&uo);
+		}
 		if (fc.dfs)
 			sf_dfs_unref(fc.dfs);
 		g_free(prefix);
@@ -328,6 +389,11 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.serverino = cfg->serverino;
 	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
 	m->ctx.writeback_cache = cfg->cache == SF_CACHE_LOOSE;
+	/* New files are created with their first write (fuse/lazy.c), but
+	 * not with cache=none, which promises every call reaches the server. */
+	m->ctx.lazy = cfg->cache != SF_CACHE_NONE && !g_getenv("SMBFUSE_NO_LAZY_CREATE");
+	m->ctx.process = process_held;
+	m->ctx.process_ctx = m;
 	m->ctx.ro = cfg->ro;
 	m->ctx.mfsymlinks = cfg->mfsymlinks;
 	m->ctx.brl = !cfg->nobrl;
@@ -431,8 +497,10 @@ static void teardown(struct mount_state *m)
 			fuse_session_unmount(m->se);
 	}
 	/* What the mount did (and what outages cost), for -d and the tests. */
-	if (m->client && m->debug)
+	if (m->client && m->debug) {
 		sf_stats_emit(m->client, &m->ctx, print_line, NULL);
+		users_line(m, print_line, NULL);
+	}
 	if (m->ctx.fs) {
 		sf_fs_close_all(m->ctx.fs);
 		sf_fs_stop(m->ctx.fs); /* no DFS failover while the pool goes */
@@ -451,15 +519,19 @@ static void teardown(struct mount_state *m)
 			g_source_unref(tick);
 		}
 	}
-	sf_client_close(m->client); /* tree disconnect, logoff, then close */
+	if (m->users)
+		sf_users_close(m->users); /* their handles closed, LOGOFF each */
+	sf_client_close(m->client);       /* tree disconnect, logoff, then close */
 	while (g_main_context_iteration(NULL, FALSE))
-		;            /* deferred completions of the failed requests */
-	sf_pc_stop(&m->ctx); /* its thread uses the session */
+		;              /* deferred completions of the failed requests */
+	sf_lazy_stop(&m->ctx); /* what waited for a CREATE: answered EIO */
+	sf_pc_stop(&m->ctx);   /* its thread uses the session */
 	if (m->se)
 		fuse_session_destroy(m->se);
 	free(m->buf.mem);
 	sf_fuse_drop_open(&m->ctx);
 	sf_fs_free(m->ctx.fs);
+	sf_users_free(m->users);
 	sf_itable_free(m->ctx.inodes);
 	if (m->loop)
 		g_main_loop_unref(m->loop);

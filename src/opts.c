@@ -29,6 +29,7 @@ struct sf_config *sf_config_new(void)
 	c->actimeo = 1.0;
 	c->acregmax = c->acdirmax = -1;
 	c->serverino = true;
+	c->cruid = -1;
 	c->timeout_s = 30;
 	c->echo_interval_s = 60;
 	c->mount_flags = g_string_new(NULL);
@@ -300,8 +301,11 @@ static bool opt_cruid(struct sf_config *c, const char *k, const char *v, GError 
 	}
 	/* No privilege check needed: a cache is a 0600 file of its owner, so
 	 * only root can read another user's. */
+	c->cruid = uid;
 	char *cc = sf_krb5_cache_of_uid(uid);
 	sf_creds_set(&c->creds->krb5_ccache, cc);
+	c->creds->krb5_ccache_owned = true;
+	c->creds->krb5_ccache_uid = uid;
 	g_free(cc);
 	return true;
 }
@@ -451,7 +455,9 @@ static bool opt_bool(struct sf_config *c, const char *k, const char *v, GError *
 	else if (!strcmp(k, "allow_other"))
 		c->allow_other = true;
 	else if (!strcmp(k, "default_permissions") || !strcmp(k, "perm"))
-		c->default_permissions = true, c->noperm = false;
+		c->default_permissions = c->perm_given = true, c->noperm = false;
+	else if (!strcmp(k, "multiuser"))
+		c->multiuser = true;
 	else if (!strcmp(k, "noperm"))
 		c->default_permissions = false, c->noperm = true;
 	else if (!strcmp(k, "hard") || !strcmp(k, "soft"))
@@ -548,8 +554,7 @@ static const struct sf_opt table[] = {
         IMPL("krb5_principal", SF_ARG_VALUE, opt_krb5, "svc@EXAMPLE.COM", NULL),
         IMPL("spn", SF_ARG_VALUE, opt_krb5, "cifs/alias.example.com", NULL),
         REFUSE("upcall_target", "no kernel upcall: tickets are read by the daemon itself"),
-        REFUSE("multiuser", "one session per mount (a session per local user is not "
-                            "implemented)"),
+        IMPL("multiuser", SF_ARG_NONE, opt_bool, NULL, NULL),
         REFUSE("cifsacl", "Windows ACLs are not mapped to modes"),
         REFUSE("idsfromsid", "Windows ACLs are not mapped to owners"),
         REFUSE("modefromsid", "Windows ACLs are not mapped to modes"),
@@ -752,6 +757,24 @@ static bool finish(struct sf_config *c, GError **err)
 		c->acregmax = c->actimeo;
 	if (c->acdirmax < 0)
 		c->acdirmax = c->actimeo;
+	if (c->multiuser) {
+		/* Every local user reaches the mount, each with a session of
+		 * their own: the server checks each one's rights (the kernel
+		 * too only with perm). */
+		if (!c->share)
+			return BAD("multiuser needs //server/share (not a server root)");
+		if (c->auth_given && c->auth != SF_AUTH_KRB5)
+			return BAD("multiuser needs Kerberos (sec=krb5): each local user's own "
+			           "ticket cache is found, a password is not");
+		if (!sf_krb5_available())
+			return BAD("multiuser needs Kerberos, and this smbfuse was built without "
+			           "it (meson -Dkrb5=enabled)");
+		c->auth = SF_AUTH_KRB5;
+		c->auth_given = true;
+		c->allow_other = true;
+		c->default_permissions = c->perm_given;
+		return true;
+	}
 	if (geteuid() == 0 && (c->uid != 0 || c->gid != 0) && !c->noperm) {
 		/* root mounting for uid=/gid= (an fstab line): that user must
 		 * reach the files, as with mount.cifs; the modes decide. */

@@ -58,6 +58,11 @@ struct sf_config {
 	enum { SF_POSIX_AUTO, SF_POSIX_ON, SF_POSIX_OFF } posix;
 	bool nodfs; /* do not follow DFS referrals */
 	char *dc;   /* domain_controller=: asked for domain referrals */
+	/* multiuser: a session per local user, each with that user's own
+	 * Kerberos tickets (users.c); the server decides what each may do. */
+	bool multiuser;
+	bool perm_given; /* default_permissions or perm given explicitly */
+	int64_t cruid;   /* cruid=: whose tickets the mount uses; -1: not given */
 };
 
 enum sf_opt_state { SF_OPT_IMPLEMENTED, SF_OPT_NOOP, SF_OPT_REFUSED };

@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Windows passwords are at most 256 UTF-16 characters; 512 bytes of UTF-8
  * is a generous bound, and anything longer is an error, never cut. */
@@ -25,6 +26,11 @@ struct sf_creds {
 	 * principal in it (krb5_principal=; NULL: the keytab's first), and
 	 * the service principal to ask for (spn=; NULL: cifs/<server>). */
 	char *krb5_ccache;
+	/* The cache belongs to this local user (cruid=, multiuser): a cache
+	 * file owned by anyone else is refused when it is opened (the check
+	 * made on the opened file, so a swap after an earlier look is seen). */
+	bool krb5_ccache_owned;
+	uid_t krb5_ccache_uid;
 	char *krb5_keytab;
 	char *krb5_principal;
 	char *spn;

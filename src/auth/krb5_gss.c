@@ -16,7 +16,10 @@
 #include "auth/krb5_gss.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #if HAVE_GSSAPI
 
@@ -39,6 +42,8 @@ struct krb5_mech {
 	gss_ctx_id_t gctx;
 	gss_name_t target;
 	char *host, *ccache, *keytab, *principal, *spn;
+	bool cc_owned; /* the cache file must be cc_uid's (creds.h) */
+	uid_t cc_uid;
 	char *target_name; /* the service principal asked for */
 	bool done;
 	char *err;
@@ -128,6 +133,8 @@ void *sf_krb5_mech_new(const struct sf_creds *c, const char *host, GError **err)
 	m->host = g_strdup(host);
 	if (c) {
 		m->ccache = g_strdup(c->krb5_ccache);
+		m->cc_owned = c->krb5_ccache_owned;
+		m->cc_uid = c->krb5_ccache_uid;
 		m->keytab = g_strdup(c->krb5_keytab);
 		m->principal = g_strdup(c->krb5_principal);
 		m->spn = g_strdup(c->spn);
@@ -159,11 +166,107 @@ static time_t tgt_end(krb5_context k, krb5_ccache cc, krb5_const_principal clien
 	return end;
 }
 
+/* A cache file is at most this big (a TGT and service tickets). */
+#define FOREIGN_CACHE_MAX (4u << 20)
+
+/* Heimdal opens only cache files its effective user owns. The daemon
+ * (root) reading another user's cache (cruid=, multiuser) takes a copy into
+ * a MEMORY cache, made afresh at each authentication so that a kinit is
+ * seen; the service tickets it gets stay in the copy and are never
+ * written into the user's file. The file is read through a descriptor
+ * (no symlink followed, never blocking) and passed to Heimdal through a
+ * private root-only directory. 0, or an errno. */
+static int copy_foreign_cache(struct krb5_mech *m, const char *path, krb5_ccache *out)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > FOREIGN_CACHE_MAX) {
+		close(fd);
+		return EINVAL;
+	}
+	if (m->cc_owned && st.st_uid != m->cc_uid) {
+		close(fd);
+		return EPERM;
+	}
+	GByteArray *b = g_byte_array_sized_new((guint)st.st_size + 1);
+	uint8_t chunk[8192];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof chunk)) > 0 && b->len + (size_t)n <= FOREIGN_CACHE_MAX)
+		g_byte_array_append(b, chunk, (guint)n);
+	close(fd);
+	int rc = n < 0 ? errno : 0;
+	char *dir = rc ? NULL : g_dir_make_tmp("smbfuse-cc-XXXXXX", NULL);
+	char *file = dir ? g_build_filename(dir, "cc", NULL) : NULL;
+	if (!rc && !dir)
+		rc = EIO;
+	if (!rc) {
+		int w = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (w < 0 || write(w, b->data, b->len) != (ssize_t)b->len)
+			rc = EIO;
+		if (w >= 0)
+			close(w);
+	}
+	explicit_bzero(b->data, b->len);
+	g_byte_array_free(b, TRUE);
+	krb5_ccache fcc = NULL;
+	char *name = file ? g_strconcat("FILE:", file, NULL) : NULL;
+	if (!rc && krb5_cc_resolve(m->kctx, name, &fcc) != 0)
+		rc = EIO;
+	if (!rc && krb5_cc_new_unique(m->kctx, "MEMORY", NULL, out) != 0)
+		rc = ENOMEM;
+	if (!rc && krb5_cc_copy_cache(m->kctx, fcc, *out) != 0) {
+		krb5_cc_destroy(m->kctx, *out);
+		rc = ENOKEY;
+	}
+	if (fcc)
+		krb5_cc_close(m->kctx, fcc);
+	if (file)
+		unlink(file);
+	if (dir)
+		rmdir(dir);
+	g_free(name);
+	g_free(file);
+	g_free(dir);
+	return rc;
+}
+
+/* A FILE: cache of another user than the effective one, or one that
+ * must be checked to be its user's (read through a descriptor then). */
+static const char *foreign_file(const struct krb5_mech *m)
+{
+	if (!m->ccache || strncmp(m->ccache, "FILE:", 5) != 0)
+		return NULL;
+	struct stat st;
+	if (lstat(m->ccache + 5, &st) != 0 || (st.st_uid == geteuid() && !m->cc_owned))
+		return NULL;
+	return m->ccache + 5;
+}
+
 /* Open the user's cache and check that it holds a live TGT. */
 static int open_cache(struct krb5_mech *m)
 {
-	krb5_error_code e = m->ccache ? krb5_cc_resolve(m->kctx, m->ccache, &m->cc)
-	                              : krb5_cc_default(m->kctx, &m->cc);
+	const char *foreign = foreign_file(m);
+	if (foreign) {
+		int rc = copy_foreign_cache(m, foreign, &m->cc);
+		if (rc) {
+			if (rc == EPERM)
+				set_err(m,
+				        "Kerberos: the credential cache %s is not owned by uid %u: "
+				        "not used",
+				        m->ccache, (unsigned)m->cc_uid);
+			else
+				set_err(m, "Kerberos: cannot read the credential cache %s: %s",
+				        m->ccache, g_strerror(rc));
+			m->cc = NULL;
+			return -ENOKEY;
+		}
+		m->cc_ours = true; /* the copy: destroyed at free */
+	}
+	krb5_error_code e = foreign     ? 0
+	                    : m->ccache ? krb5_cc_resolve(m->kctx, m->ccache, &m->cc)
+	                                : krb5_cc_default(m->kctx, &m->cc);
 	if (e) {
 		char *t = krb5_text(m->kctx, e);
 		set_err(m, "Kerberos: cannot open the credential cache %s: %s",

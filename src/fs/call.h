@@ -24,6 +24,8 @@ struct sf_fs {
 	GHashTable *handles;
 	uid_t caller_uid;
 	gid_t caller_gid;
+	struct sf_fs_users users;  /* multiuser: the mount's fs only */
+	sf_fs *mount;              /* multiuser: a user's fs -> the mount's fs */
 	sf_fs_break_fn break_hook; /* sf_fs_set_break_hook */
 	void *break_user;
 	/* DFS (dfsroute.c): NULL when off (nodfs). The mount's fs is the
@@ -90,6 +92,9 @@ bool fs_root_statfs(sf_fs *fs, sf_fs_statvfs_fn cb, void *user);
 bool fs_root_getxattrs(sf_fs *fs, const char *path, sf_fs_xattrs_fn cb, void *user);
 void fs_root_each(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user);
 void fs_root_free(struct fs_root *r);
+/* fn on the shares of a server root and on the users' fs of a multiuser
+ * mount (not on DFS sub fs, nor on fs itself). */
+void fs_each_child(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user);
 
 /* Route or answer the error from the loop, and return. */
 #define FS_ROUTE(fs, path, mode, later_fn, cb, user)                                               \
@@ -135,8 +140,13 @@ struct call {
 	struct part parts[MAX_PARTS];
 	call_fn done;
 	bool replayed; /* the compound was sent again after a reconnect */
-	void *cb;      /* the caller's callback */
-	void *user;    /* and its argument */
+	/* Who asked (sf_fs_set_caller at submission): set again before the
+	 * callback runs, so that what the callback asks next is asked as the
+	 * same user (multiuser routes by it). */
+	uid_t uid;
+	gid_t gid;
+	void *cb;   /* the caller's callback */
+	void *user; /* and its argument */
 };
 
 void call_free(struct call *c);
@@ -147,6 +157,33 @@ void call_run(struct call *c, struct sf_req_spec *specs, int n);
 /* The first failure in a compound (the CREATE's, usually). */
 uint32_t call_status(const struct call *c);
 const uint8_t *call_pdu(const struct call *c, int i, size_t *len);
+
+/* ---- opening (fs.c) ------------------------------------------------------ */
+
+/* What an open asked for, to register the handle for reopening. */
+struct open_op {
+	sf_fs_open_fn cb;
+	void *user;
+	uint8_t *path; /* UTF-16, as sent */
+	size_t path_len;
+	uint32_t access, options, attributes;
+	uint8_t create_guid[16];
+	struct smb2_lease lease;
+	bool want_durable, v2;
+};
+/* The CREATE (s[0]) and QUERY_INFO (s[1]) of an open of path (routed
+ * already), or NULL with *err. */
+struct open_op *open_prepare(sf_fs *fs, const char *path, int flags, mode_t mode,
+                             struct sf_req_spec s[2], int *err);
+/* The open's answer (parts 0 and 1 of c): 0 with *hp (a new handle, or
+ * the one given) registered and *st filled, or an errno. */
+int open_finish(struct call *c, struct open_op *op, struct sf_fs_handle **hp, struct stat *st);
+void open_op_free(struct open_op *op);
+/* lazyopen.c: a write on a handle whose CREATE is unanswered; freeing
+ * what a handle's unanswered CREATE holds (the handle is going). */
+void fs_lazy_write(struct sf_fs_handle *h, uint64_t off, const void *data, size_t len,
+                   sf_fs_count_fn cb, void *user);
+void fs_lazy_free(struct sf_fs_handle *h);
 
 bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
                  uint32_t disposition, uint32_t options, int *err);

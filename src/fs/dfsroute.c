@@ -285,11 +285,20 @@ static void walk_lost(sf_fs *fs, sf_conn *c)
 	}
 }
 
+static void user_lost(sf_fs *fs, void *c)
+{
+	if (!fs->closing)
+		walk_lost(fs, c);
+}
+
 void fs_dfs_conn_lost(void *user, sf_conn *c)
 {
 	sf_fs *top = user;
-	if (!top->closing)
-		walk_lost(top, c);
+	if (top->closing)
+		return;
+	walk_lost(top, c);
+	if (top->users.each) /* multiuser: the users' links too */
+		top->users.each(top->users.ctx, user_lost, c);
 }
 
 /* ---- TimeToLive --------------------------------------------------------- */

@@ -40,6 +40,7 @@ static void handle_free(gpointer p)
 	struct sf_fs_handle *h = p;
 	if (h->locks)
 		g_array_unref(h->locks);
+	fs_lazy_free(h);
 	g_free(h);
 }
 
@@ -67,14 +68,15 @@ sf_fs *sf_fs_new(sf_tree *tree, const struct sf_fs_config *cfg)
 	sf_fs *fs = fs_new_common(tree, cfg);
 	if (cfg->dfs) {
 		fs->dfs = sf_dfs_ref(cfg->dfs);
-		sf_pool_on_lost(sf_dfs_pool(fs->dfs), fs_dfs_conn_lost, fs);
+		if (!cfg->secondary)
+			sf_pool_on_lost(sf_dfs_pool(fs->dfs), fs_dfs_conn_lost, fs);
 	}
 	return fs;
 }
 
 void sf_fs_stop(sf_fs *fs)
 {
-	if (fs->dfs && !fs->closing)
+	if (fs->dfs && !fs->closing && !fs->cfg.secondary)
 		sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
 	fs->closing = true;
 }
@@ -115,10 +117,10 @@ void sf_fs_set_break_hook(sf_fs *fs, sf_fs_break_fn hook, void *user)
 	fs->break_hook = hook;
 	fs->break_user = user;
 	sf_tree_set_break_hook(fs->tree, hook ? tree_break : NULL, fs);
-	if (fs->root) { /* the shares entered so far; root.c gives it to later ones */
-		struct hook_args a = {hook, user};
-		fs_root_each(fs, set_hook_of, &a);
-	}
+	/* The shares entered so far and the users known; root.c and
+	 * sf_fs_adopt give it to later ones. */
+	struct hook_args a = {hook, user};
+	fs_each_child(fs, set_hook_of, &a);
 }
 
 void sf_fs_free(sf_fs *fs)
@@ -126,7 +128,7 @@ void sf_fs_free(sf_fs *fs)
 	if (!fs)
 		return;
 	if (fs->top == fs) {
-		if (fs->dfs && !fs->closing)
+		if (fs->dfs && !fs->closing && !fs->cfg.secondary)
 			sf_pool_on_lost(sf_dfs_pool(fs->dfs), NULL, NULL);
 		fs->closing = fs->freed = true;
 		if (fs->holds > 0)
@@ -149,6 +151,30 @@ void sf_fs_free(sf_fs *fs)
 bool sf_fs_posix(const sf_fs *fs)
 {
 	return fs->cfg.posix;
+}
+
+void fs_each_child(sf_fs *fs, void (*fn)(sf_fs *child, void *user), void *user)
+{
+	if (fs->root)
+		fs_root_each(fs, fn, user);
+	if (fs->users.each)
+		fs->users.each(fs->users.ctx, fn, user);
+}
+
+void sf_fs_set_users(sf_fs *fs, const struct sf_fs_users *users)
+{
+	fs->users = *users;
+}
+
+void sf_fs_adopt(sf_fs *top, sf_fs *fs)
+{
+	fs->mount = top;
+	sf_fs_set_break_hook(fs, top->break_hook, top->break_user);
+}
+
+unsigned sf_fs_open_count(const sf_fs *fs)
+{
+	return g_hash_table_size(fs->handles);
 }
 
 void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid)
@@ -222,6 +248,13 @@ void call_free(struct call *c)
 	g_free(c);
 }
 
+/* Where the FUSE layer sets the caller: the mount's fs. */
+static sf_fs *caller_home(sf_fs *fs)
+{
+	sf_fs *t = fs->top ? fs->top : fs;
+	return t->mount ? t->mount : t;
+}
+
 void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 {
 	struct part *p = user;
@@ -230,6 +263,9 @@ void part_done(void *user, uint32_t status, const uint8_t *pdu, size_t len)
 	c->pdu[p->i] = pdu ? g_bytes_new(pdu, len) : NULL;
 	c->replayed |= sf_tree_completing_replay(c->fs->tree);
 	if (--c->left == 0) {
+		sf_fs *home = caller_home(c->fs);
+		home->caller_uid = c->uid;
+		home->caller_gid = c->gid;
 		c->done(c);
 		call_free(c);
 	}
@@ -242,6 +278,8 @@ struct call *call_new(sf_fs *fs, call_fn done, void *cb, void *user)
 	c->done = done;
 	c->cb = cb;
 	c->user = user;
+	c->uid = caller_home(fs)->caller_uid;
+	c->gid = caller_home(fs)->caller_gid;
 	return c;
 }
 
@@ -644,94 +682,85 @@ void sf_fs_stat(sf_fs *fs, const char *path, sf_fs_stat_fn cb, void *user)
 
 /* ---- open / close ------------------------------------------------------ */
 
-/* What an open asked for, to register the handle for reopening. */
-struct open_op {
-	sf_fs_open_fn cb;
-	void *user;
-	uint8_t *path; /* UTF-16, as sent */
-	size_t path_len;
-	uint32_t access, options, attributes;
-	uint8_t create_guid[16];
-	struct smb2_lease lease;
-	bool want_durable, v2;
-};
-
-static void open_done(struct call *c)
+int open_finish(struct call *c, struct open_op *op, struct sf_fs_handle **hp, struct stat *st)
 {
-	struct open_op *op = c->user;
-	sf_fs_open_fn cb = op->cb;
-	void *user = op->user;
 	uint32_t s = c->st[0];
 	size_t len;
 	const uint8_t *pdu = call_pdu(c, 0, &len);
 	struct smb2_create_rsp cr;
-	struct stat st;
-	if (s) {
-		/* The QUERY_INFO also failed, but nothing is open. */
-		cb(user, sf_fs_errno(s), NULL, NULL);
-	} else if (smb2_create_rsp_decode(pdu, len, &cr) != 0) {
-		cb(user, EIO, NULL, NULL);
-	} else {
-		struct sf_fs_handle *h = g_new0(struct sf_fs_handle, 1);
-		h->owner = c->fs;
-		h->fid = cr.fid;
-		h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
+	if (s) /* the QUERY_INFO also failed, but nothing is open */
+		return sf_fs_errno(s);
+	if (smb2_create_rsp_decode(pdu, len, &cr) != 0)
+		return EIO;
+	struct sf_fs_handle *h = *hp ? *hp : g_new0(struct sf_fs_handle, 1);
+	*hp = h;
+	h->owner = c->fs;
+	h->fid = cr.fid;
+	h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
+	/* (a lazy handle is there already: adding it again would free it) */
+	if (!g_hash_table_contains(c->fs->handles, h))
 		g_hash_table_add(c->fs->handles, h);
-		/* Register it for reopening after a reconnect: durable when the
-		 * server answered the durable request (2.2.14.2.3/.12). */
-		struct sf_open_info oi = {
-		        .fid = cr.fid,
-		        .path = op->path,
-		        .path_len = op->path_len,
-		        .access = op->access,
-		        .share = FILE_SHARE_ALL,
-		        .options = op->options,
-		        .attributes = op->attributes,
-		        .v2 = op->v2,
-		};
-		memcpy(oi.create_guid, op->create_guid, 16);
-		if (op->want_durable) {
-			const struct smb2_create_ctx *dq =
-			        smb2_create_rsp_ctx(&cr, op->v2 ? "DH2Q" : "DHnQ");
-			uint32_t tmo, fl = 0;
-			oi.durable = dq && (!op->v2 || smb2_dh2q_rsp_decode(dq->data, dq->data_len,
-			                                                    &tmo, &fl) == 0);
-			oi.persistent = fl & SMB2_DHANDLE_FLAG_PERSISTENT;
-			const struct smb2_create_ctx *lc = smb2_create_rsp_ctx(&cr, "RqLs");
-			struct smb2_lease l;
-			if (cr.oplock_level == SMB2_OPLOCK_LEVEL_LEASE && lc &&
-			    smb2_lease_ctx_decode(lc->data, lc->data_len, &l) == 0 &&
-			    !memcmp(l.key, op->lease.key, 16)) {
-				oi.has_lease = true;
-				oi.lease = op->lease;
-				oi.lease.state = l.state;
-				oi.lease.epoch = l.epoch;
-				h->lease_state = l.state;
-			}
+	/* Register it for reopening after a reconnect: durable when the
+	 * server answered the durable request (2.2.14.2.3/.12). */
+	struct sf_open_info oi = {
+	        .fid = cr.fid,
+	        .path = op->path,
+	        .path_len = op->path_len,
+	        .access = op->access,
+	        .share = FILE_SHARE_ALL,
+	        .options = op->options,
+	        .attributes = op->attributes,
+	        .v2 = op->v2,
+	};
+	memcpy(oi.create_guid, op->create_guid, 16);
+	if (op->want_durable) {
+		const struct smb2_create_ctx *dq =
+		        smb2_create_rsp_ctx(&cr, op->v2 ? "DH2Q" : "DHnQ");
+		uint32_t tmo, fl = 0;
+		oi.durable = dq && (!op->v2 ||
+		                    smb2_dh2q_rsp_decode(dq->data, dq->data_len, &tmo, &fl) == 0);
+		oi.persistent = fl & SMB2_DHANDLE_FLAG_PERSISTENT;
+		const struct smb2_create_ctx *lc = smb2_create_rsp_ctx(&cr, "RqLs");
+		struct smb2_lease l;
+		if (cr.oplock_level == SMB2_OPLOCK_LEVEL_LEASE && lc &&
+		    smb2_lease_ctx_decode(lc->data, lc->data_len, &l) == 0 &&
+		    !memcmp(l.key, op->lease.key, 16)) {
+			oi.has_lease = true;
+			oi.lease = op->lease;
+			oi.lease.state = l.state;
+			oi.lease.epoch = l.epoch;
+			h->lease_state = l.state;
 		}
-		oi.change_time = cr.t.change;
-		oi.posix = c->fs->cfg.posix;
-		if (!c->st[1] && all_info_stat(c, 1, &st) == 0)
-			oi.file_id = (uint64_t)st.st_ino;
-		else
-			to_stat(c->fs, &cr.t, 0, 1, &st);
-		sf_tree_handle_opened(c->fs->tree, &oi);
-		cb(user, 0, h, &st);
 	}
+	oi.change_time = cr.t.change;
+	oi.posix = c->fs->cfg.posix;
+	if (!c->st[1] && all_info_stat(c, 1, st) == 0)
+		oi.file_id = (uint64_t)st->st_ino;
+	else
+		to_stat(c->fs, &cr.t, 0, 1, st);
+	sf_tree_handle_opened(c->fs->tree, &oi);
+	return 0;
+}
+
+void open_op_free(struct open_op *op)
+{
 	g_free(op->path);
 	g_free(op);
 }
 
-void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
+static void open_done(struct call *c)
 {
-	FS_ROUTE(fs, path, (flags & O_CREAT) ? FS_CREATE : FS_USE, later_open, cb, user);
-	if (fs_dfs_enabled(fs)) {
-		struct again *a = again_new(fs, path, AGAIN_OPEN, cb, user);
-		a->flags = flags;
-		a->mode = mode;
-		user = a;
-		cb = again_open_cb;
-	}
+	struct open_op *op = c->user;
+	struct sf_fs_handle *h = NULL;
+	struct stat st;
+	int err = open_finish(c, op, &h, &st);
+	op->cb(op->user, err, err ? NULL : h, err ? NULL : &st);
+	open_op_free(op);
+}
+
+struct open_op *open_prepare(sf_fs *fs, const char *path, int flags, mode_t mode,
+                             struct sf_req_spec s[2], int *err)
+{
 	uint32_t access = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
 	int acc = flags & O_ACCMODE;
 	if (acc == O_RDONLY || acc == O_RDWR)
@@ -749,16 +778,11 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	else if (flags & O_TRUNC)
 		disp = FILE_OVERWRITE;
 	uint32_t options = (flags & O_DIRECTORY) ? FILE_DIRECTORY_FILE : FILE_NON_DIRECTORY_FILE;
-	int err = 0;
 	size_t nlen;
-	uint8_t *name = fs_server_path(fs, path, &nlen, &err);
-	if (!name) {
-		later_open(fs, cb, user, err);
-		return;
-	}
+	uint8_t *name = fs_server_path(fs, path, &nlen, err);
+	if (!name)
+		return NULL;
 	struct open_op *op = g_new0(struct open_op, 1);
-	op->cb = cb;
-	op->user = user;
 	op->path = name;
 	op->path_len = nlen;
 	op->access = access;
@@ -821,7 +845,6 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	uint8_t *cname = sf_tree_create_name(fs->tree, name, nlen, &cnlen);
 	q.name = cname;
 	q.name_len = cnlen;
-	struct sf_req_spec s[2];
 	size_t blen;
 	memset(&s[0], 0, sizeof s[0]);
 	s[0].command = SMB2_CREATE;
@@ -830,6 +853,28 @@ void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_
 	s[0].body_len = blen;
 	g_free(cname);
 	query_all_spec(fs, &s[1], SMB2_FILEID_ANY);
+	return op;
+}
+
+void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user)
+{
+	FS_ROUTE(fs, path, (flags & O_CREAT) ? FS_CREATE : FS_USE, later_open, cb, user);
+	if (fs_dfs_enabled(fs)) {
+		struct again *a = again_new(fs, path, AGAIN_OPEN, cb, user);
+		a->flags = flags;
+		a->mode = mode;
+		user = a;
+		cb = again_open_cb;
+	}
+	struct sf_req_spec s[2];
+	int err = 0;
+	struct open_op *op = open_prepare(fs, path, flags, mode, s, &err);
+	if (!op) {
+		later_open(fs, cb, user, err);
+		return;
+	}
+	op->cb = cb;
+	op->user = user;
 	call_run(call_new(fs, open_done, NULL, op), s, 2);
 }
 
@@ -857,8 +902,35 @@ static void close_done(struct call *c)
 	g_free(op);
 }
 
+struct close_after {
+	sf_fs *fs;
+	struct sf_fs_handle *h;
+	sf_fs_err_fn cb;
+	void *user;
+};
+
+static void close_after_open(void *user, int err)
+{
+	struct close_after *a = user;
+	sf_fs_close(a->fs, a->h, a->cb, a->user);
+	g_free(a);
+}
+
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
+	if (h->pending) { /* created lazily: close what the CREATE opens */
+		struct close_after *a = g_new(struct close_after, 1);
+		*a = (struct close_after){fs, h, cb, user};
+		sf_fs_when_open(fs, h, close_after_open, a);
+		return;
+	}
+	if (h->open_err) { /* its CREATE failed: nothing is open */
+		sf_fs *owner = h->owner;
+		g_hash_table_remove(owner->handles, h); /* frees it */
+		if (cb)
+			later_err(owner, cb, user, 0);
+		return;
+	}
 	FS_ROUTE_H(fs, h, later_err, cb, user);
 	struct sf_req_spec s;
 	close_spec(&s, h->fid); /* the server drops the handle's locks */
@@ -876,8 +948,7 @@ static void outstanding_of(sf_fs *child, void *user)
 unsigned sf_fs_outstanding(sf_fs *fs)
 {
 	unsigned n = sf_tree_outstanding(fs->tree);
-	if (fs->root)
-		fs_root_each(fs, outstanding_of, &n);
+	fs_each_child(fs, outstanding_of, &n);
 	return n;
 }
 
@@ -898,8 +969,7 @@ static void close_all_dfs(sf_fs *sub, void *user)
 void sf_fs_close_all(sf_fs *fs)
 {
 	fs_dfs_each(fs, close_all_dfs, NULL);
-	if (fs->root)
-		fs_root_each(fs, close_all_of, NULL);
+	fs_each_child(fs, close_all_of, NULL);
 	fs_watch_end_all(fs);
 	GList *all = g_hash_table_get_keys(fs->handles);
 	for (GList *l = all; l; l = l->next)
@@ -982,16 +1052,14 @@ static void cancel_group_dfs(sf_fs *sub, void *user)
 void sf_fs_set_group(sf_fs *fs, uint64_t group)
 {
 	fs_dfs_each(fs, set_group_dfs, &group);
-	if (fs->root)
-		fs_root_each(fs, set_group_of, &group);
+	fs_each_child(fs, set_group_of, &group);
 	sf_tree_set_group(fs->tree, group);
 }
 
 void sf_fs_cancel_group(sf_fs *fs, uint64_t group)
 {
 	fs_dfs_each(fs, cancel_group_dfs, &group);
-	if (fs->root)
-		fs_root_each(fs, cancel_group_of, &group);
+	fs_each_child(fs, cancel_group_of, &group);
 	sf_tree_cancel_group(fs->tree, group);
 }
 
@@ -1012,8 +1080,13 @@ static void write_done(void *user, uint32_t status, const uint8_t *pdu, size_t l
 sf_req_handle sf_fs_write(sf_fs *fs, struct sf_fs_handle *h, uint64_t off, const void *data,
                           size_t len, sf_fs_count_fn cb, void *user)
 {
-	if (fs_route_handle(&fs, h)) {
-		later_count(fs, cb, user, EBADF);
+	if (h && h->pending) { /* created without waiting (lazyopen.c) */
+		fs_lazy_write(h, off, data, len, cb, user);
+		return 0;
+	}
+	int e = fs_route_handle(&fs, h);
+	if (e) {
+		later_count(fs, cb, user, e);
 		return 0;
 	}
 	struct io_req *r = g_new(struct io_req, 1);

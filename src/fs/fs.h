@@ -35,6 +35,10 @@ struct sf_fs_config {
 	const char *prefix; /* mounted sub-directory ("a/b"), or NULL (copied) */
 	uint64_t ino_salt;  /* XORed into file ids (a share of a server root) */
 	struct sf_dfs *dfs; /* follow DFS referrals through this (NULL: nodfs) */
+	/* A user's fs in a multiuser mount: the mount's own fs listens to
+	 * the pool for DFS failover on its behalf (the pool has one
+	 * listener). */
+	bool secondary;
 };
 
 typedef struct sf_fs sf_fs;
@@ -67,6 +71,23 @@ bool sf_fs_posix(const sf_fs *fs);
 /* Who asks for the operations submitted from now on (the FUSE request's
  * uid and gid): the owner of files created under owner_from_caller. */
 void sf_fs_set_caller(sf_fs *fs, uid_t uid, gid_t gid);
+/* multiuser (users.c): every path operation of a caller runs on that
+ * caller's own fs (its own session); lookup() gives it for a uid, or NULL
+ * when the uid has no credentials (the operation is EACCES). each() walks
+ * the users' fs other than the mount's own (for interrupts, the counts of
+ * outstanding requests and unmount). Handles stay with the fs that opened
+ * them. */
+struct sf_fs_users {
+	sf_fs *(*lookup)(void *ctx, uid_t uid);
+	void (*each)(void *ctx, void (*fn)(sf_fs *fs, void *user), void *user);
+	void *ctx;
+};
+void sf_fs_set_users(sf_fs *fs, const struct sf_fs_users *users);
+/* What a new user's fs takes over from the mount's fs (the lease-break
+ * hook). */
+void sf_fs_adopt(sf_fs *top, sf_fs *fs);
+/* Handles open on this fs (a user's fs with none may be logged off). */
+unsigned sf_fs_open_count(const sf_fs *fs);
 struct sf_fs_handle;
 /* The same for the tree an open handle is on (a DFS target may allow
  * less than the mount's server). */
@@ -90,6 +111,10 @@ struct sf_fs_handle {
 	 * replay of an applied LOCK is recognised by the server. */
 	uint8_t lock_seq[65];
 	uint32_t lock_seq_next;
+	/* Created by sf_fs_create_lazy: the CREATE not answered yet (NULL
+	 * once it is), and what it failed with (every later use fails so). */
+	struct fs_pending *pending;
+	int open_err;
 };
 
 typedef void (*sf_fs_err_fn)(void *user, int err);
@@ -124,6 +149,25 @@ void sf_fs_fstat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user
  * O_TRUNC, O_DIRECTORY. */
 void sf_fs_open(sf_fs *fs, const char *path, int flags, mode_t mode, sf_fs_open_fn cb, void *user);
 void sf_fs_close(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* Create a new file (O_CREAT, flags as sf_fs_open) without waiting: the
+ * handle is given at once with *st, what the server will report; the
+ * CREATE goes with the first write (one round trip for both), when
+ * sf_fs_when_open asks, or within 100 ms. A failure of it is reported to
+ * that write and to every later use of the handle. NULL when this cannot
+ * be done here (POSIX extensions, DFS, a name the server cannot store):
+ * open as usual then. For a name known to be absent. */
+struct sf_fs_handle *sf_fs_create_lazy(sf_fs *fs, const char *path, int flags, mode_t mode,
+                                       struct stat *st);
+/* cb(err) once the handle's CREATE is answered (at once, from the loop,
+ * for any other handle), sending it now if it was not. */
+void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* The same without sending it sooner. */
+void sf_fs_on_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* Whether the handle's CREATE is still unanswered. */
+static inline bool sf_fs_handle_pending(const struct sf_fs_handle *h)
+{
+	return h->pending != NULL;
+}
 /* Unmount: CLOSE every handle the kernel never released (a durable handle
  * left open would outlive the session on the server). */
 void sf_fs_close_all(sf_fs *fs);

@@ -117,8 +117,27 @@ static struct fs_child *find(struct fs_root *r, const char *name, size_t len)
 	return NULL;
 }
 
+/* multiuser: the caller's own fs (its own session), or EACCES for a
+ * caller without credentials. The mount's fs stays for its own user. */
+static int route_user(sf_fs **fs)
+{
+	sf_fs *top = *fs;
+	if (!top->users.lookup)
+		return 0;
+	sf_fs *u = top->users.lookup(top->users.ctx, top->caller_uid);
+	if (!u)
+		return EACCES;
+	if (u != top)
+		sf_fs_set_caller(u, top->caller_uid, top->caller_gid);
+	*fs = u;
+	return 0;
+}
+
 int fs_route(sf_fs **fs, const char **path, int mode)
 {
+	int e = route_user(fs);
+	if (e)
+		return e;
 	struct fs_root *r = (*fs)->root;
 	if (!r) /* a share: maybe below a DFS link (dfsroute.c) */
 		return fs_dfs_route(fs, path);
@@ -143,6 +162,9 @@ int fs_route(sf_fs **fs, const char **path, int mode)
 
 int fs_route2(sf_fs **fs, const char **from, const char **to)
 {
+	int e0 = route_user(fs);
+	if (e0)
+		return e0;
 	if (!(*fs)->root) {
 		sf_fs *a = *fs, *b = *fs;
 		int e = fs_dfs_route(&a, from);
@@ -169,6 +191,10 @@ int fs_route2(sf_fs **fs, const char **from, const char **to)
 
 int fs_route_handle(sf_fs **fs, struct sf_fs_handle *h)
 {
+	/* A lazily created file whose CREATE is unanswered or failed: the
+	 * FUSE layer waits (sf_fs_when_open) before anything but a write. */
+	if (h && (h->pending || h->open_err))
+		return h->open_err ? h->open_err : EIO;
 	if (h && h->owner) { /* a share's, or a DFS target's */
 		*fs = h->owner;
 		return 0;

@@ -9,42 +9,44 @@
  * unlink, a link) or a lease break drops its entry. */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
+#include "fuse/cattr.h"
 #include "fuse/ops_int.h"
 
 struct ac_entry {
-	struct stat st;
+	uint64_t ino; /* the table's key */
 	gint64 until; /* monotonic, us */
+	struct sf_cattr a;
 };
 
 void sf_ac_put(struct sf_fuse *f, uint64_t ino, const struct stat *st, double timeout)
 {
 	if (timeout <= 0 || !ino)
 		return;
-	if (!f->acache)
-		f->acache = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	if (!f->acache) /* the key lives in the entry */
+		f->acache = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
 	if (g_hash_table_size(f->acache) > 200000)
 		g_hash_table_remove_all(f->acache); /* a bound; forgetting is always safe */
 	struct ac_entry *e = g_hash_table_lookup(f->acache, &ino);
 	if (!e) {
-		uint64_t *key = g_new(uint64_t, 1);
-		*key = ino;
 		e = g_new(struct ac_entry, 1);
-		g_hash_table_insert(f->acache, key, e);
+		e->ino = ino;
+		g_hash_table_insert(f->acache, &e->ino, e);
 	}
-	e->st = *st;
+	sf_cattr_pack(&e->a, st);
 	e->until = g_get_monotonic_time() + (gint64)(timeout * G_USEC_PER_SEC);
 }
 
-const struct stat *sf_ac_get(struct sf_fuse *f, uint64_t ino)
+bool sf_ac_get(struct sf_fuse *f, uint64_t ino, struct stat *st)
 {
 	struct ac_entry *e = f->acache ? g_hash_table_lookup(f->acache, &ino) : NULL;
 	if (!e)
-		return NULL;
+		return false;
 	if (e->until <= g_get_monotonic_time()) {
 		g_hash_table_remove(f->acache, &ino);
-		return NULL;
+		return false;
 	}
-	return &e->st;
+	sf_cattr_unpack(&e->a, st);
+	return true;
 }
 
 void sf_ac_drop(struct sf_fuse *f, uint64_t ino)

@@ -20,6 +20,7 @@
  * asked name by name. A name this mount changes loses its attributes. */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
+#include "fuse/cattr.h"
 #include "fuse/ops_int.h"
 
 #include <string.h>
@@ -30,12 +31,28 @@
  * it is this small: one listing then answers the next second's lookups. */
 #define DC_RELIST_MAX 65536
 
+/* A listed name's attributes, with the name (the table's key) in the same
+ * allocation. */
+struct lattr {
+	struct sf_cattr a;
+	char name[];
+};
+
+static struct lattr *lattr_new(const char *name, const struct stat *st)
+{
+	size_t n = strlen(name) + 1;
+	struct lattr *l = g_malloc(sizeof *l + n);
+	memcpy(l->name, name, n);
+	sf_cattr_pack(&l->a, st);
+	return l;
+}
+
 struct dlist {
 	GHashTable *names; /* case-folded name -> how many names fold to it
 	                    * (at least: a count too high only costs a
 	                    * lookup, one too low would hide a file) */
 	gint64 until;      /* monotonic time (us) it may be trusted until */
-	GHashTable *attrs; /* exact name -> struct stat from the listing */
+	GHashTable *attrs; /* exact name -> struct lattr from the listing */
 	gint64 listed_at;  /* when that listing was asked for */
 	bool expired;      /* past until: names freed, only relist kept */
 	bool relist;       /* it was small: list it again when asked */
@@ -128,16 +145,18 @@ void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 st
 		return;
 	struct dlist *d = install(f, dir);
 	if (d) {
-		d->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		/* the key is the value's own name: replaced, never inserted */
+		d->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 		d->listed_at = start;
 	}
 	for (guint i = 0; d && i < entries->len; i++) {
 		struct sf_fs_dirent *e = entries->pdata[i];
 		count(d, e->name, +1);
 		/* (a placeholder, a server root's share, must be looked up) */
-		if (!e->lookup)
-			g_hash_table_replace(d->attrs, g_strdup(e->name),
-			                     g_memdup2(&e->st, sizeof e->st));
+		if (!e->lookup) {
+			struct lattr *a = lattr_new(e->name, &e->st);
+			g_hash_table_replace(d->attrs, a->name, a);
+		}
 	}
 }
 
@@ -209,16 +228,17 @@ enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const ch
 	return absent ? SF_DC_ABSENT : SF_DC_UNKNOWN;
 }
 
-const struct stat *sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, double *ttl,
-                                  gint64 *listed_at)
+bool sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, struct stat *st, double *ttl,
+                    gint64 *listed_at)
 {
 	struct dlist *d = get(f, dir);
-	const struct stat *st = d && d->attrs ? g_hash_table_lookup(d->attrs, name) : NULL;
-	if (st) {
-		*ttl = (double)(d->until - g_get_monotonic_time()) / G_USEC_PER_SEC;
-		*listed_at = d->listed_at;
-	}
-	return st;
+	const struct lattr *l = d && d->attrs ? g_hash_table_lookup(d->attrs, name) : NULL;
+	if (!l)
+		return false;
+	sf_cattr_unpack(&l->a, st);
+	*ttl = (double)(d->until - g_get_monotonic_time()) / G_USEC_PER_SEC;
+	*listed_at = d->listed_at;
+	return true;
 }
 
 void sf_dcache_free(struct sf_fuse *f)

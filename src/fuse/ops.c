@@ -43,17 +43,17 @@ static bool lookup_from_listing(struct op *o)
 {
 	double ttl;
 	gint64 listed_at;
-	const struct stat *st = sf_dcache_attr(o->f, o->parent, o->name, &ttl, &listed_at);
-	if (!st || ttl <= 0 || S_ISLNK(st->st_mode) || (o->f->mfsymlinks && S_ISREG(st->st_mode)))
+	struct stat s;
+	if (!sf_dcache_attr(o->f, o->parent, o->name, &s, &ttl, &listed_at) || ttl <= 0 ||
+	    S_ISLNK(s.st_mode) || (o->f->mfsymlinks && S_ISREG(s.st_mode)))
 		return false;
 	uint64_t known = sf_itable_find(o->f->inodes, o->parent, o->name);
-	if (known && !S_ISDIR(st->st_mode) && sf_itable_names(o->f->inodes, known) > 1)
+	if (known && !S_ISDIR(s.st_mode) && sf_itable_names(o->f->inodes, known) > 1)
 		return false;
 	/* changed here since it was listed: the listing is out of date */
 	if (known && sf_ac_changed_at(o->f, known) >= listed_at)
 		return false;
 	o->f->stats.listing_hits++;
-	struct stat s = *st;
 	o->listed = true;
 	reply_entry(o, &s);
 	op_free(o);
@@ -81,7 +81,7 @@ static void relisted(void *user, int err, GPtrArray *entries)
 		if (lookup_from_listing(o))
 			return;
 	}
-	sf_fs_stat(o->f->fs, o->path, entry_done, o);
+	sf_fs_stat(op_fs(o), o->path, entry_done, o);
 }
 
 static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -116,7 +116,7 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	if (lookup_from_listing(o))
 		return;
-	sf_fs_stat(o->f->fs, o->path, entry_done, o);
+	sf_fs_stat(op_fs(o), o->path, entry_done, o);
 }
 
 static void sf_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -239,12 +239,12 @@ static void sf_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	const struct stat *known = sf_ac_get(f, ino);
+	struct stat known;
 	/* Under the POSIX extensions modes and owners are stored. */
-	if (known && !sf_fs_posix(f->fs) && setattr_changes_nothing(known, attr, to_set)) {
+	if (sf_ac_get(f, ino, &known) && !sf_fs_posix(f->fs) &&
+	    setattr_changes_nothing(&known, attr, to_set)) {
 		f->stats.setattr_local++;
-		struct stat s = *known;
-		fuse_reply_attr(req, &s, f->attr_timeout);
+		fuse_reply_attr(req, &known, f->attr_timeout);
 		return;
 	}
 	sf_ac_drop(f, ino);
@@ -534,7 +534,7 @@ static void sf_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 {
 	struct op *o = op_for_name(req, parent, name, true);
 	if (o)
-		sf_fs_mknod(o->f->fs, o->path, mode, rdev, entry_done, o);
+		sf_fs_mknod(op_fs(o), o->path, mode, rdev, entry_done, o);
 }
 
 static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -542,7 +542,7 @@ static void sf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	struct op *o = op_for_name(req, parent, name, true);
 	if (o) {
 		o->new_dir = true;
-		sf_fs_mkdir(o->f->fs, o->path, mode, entry_done, o);
+		sf_fs_mkdir(op_fs(o), o->path, mode, entry_done, o);
 	}
 }
 
@@ -570,7 +570,7 @@ static void hidden_reply(void *user, int err)
 static void rmdir_now(void *user, int err)
 {
 	struct op *o = user;
-	sf_fs_unlink(o->f->fs, o->path, true, remove_done, o);
+	sf_fs_unlink(op_fs(o), o->path, true, remove_done, o);
 }
 
 static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
@@ -582,7 +582,7 @@ static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool 
 		return; /* open here: hidden now, deleted on its last close */
 	if (dir && sf_fw_quiesce(o->f, o->path, NULL, rmdir_now, o))
 		return; /* watched: removed once the watch's handle is closed */
-	sf_fs_unlink(o->f->fs, o->path, dir, remove_done, o);
+	sf_fs_unlink(op_fs(o), o->path, dir, remove_done, o);
 }
 
 static void sf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -624,11 +624,11 @@ static void rename_now(void *user, int err)
 	struct sf_itable *t = o->f->inodes;
 	uint64_t from = sf_itable_find(t, o->parent, o->name);
 	if (sf_itable_is_link(t, from))
-		sf_fs_rename_link(o->f->fs, o->path, o->path2, replace, rename_done, o);
-	else if (sf_itable_is_special(t, from) && sf_fs_posix(o->f->fs))
-		sf_fs_rename_special(o->f->fs, o->path, o->path2, replace, rename_done, o);
+		sf_fs_rename_link(op_fs(o), o->path, o->path2, replace, rename_done, o);
+	else if (sf_itable_is_special(t, from) && sf_fs_posix(op_fs(o)))
+		sf_fs_rename_special(op_fs(o), o->path, o->path2, replace, rename_done, o);
 	else
-		sf_fs_rename(o->f->fs, o->path, o->path2, replace, rename_done, o);
+		sf_fs_rename(op_fs(o), o->path, o->path2, replace, rename_done, o);
 }
 
 static void rename_hide(void *user, int err)
@@ -699,9 +699,9 @@ static void open_done(void *user, int err, struct sf_fs_handle *h, const struct 
 	    !o->retried) {
 		o->retried = true; /* write-only it is: the kernel reads nothing then */
 		if (o->has_fi)
-			sf_fs_open(o->f->fs, o->path, o->fi.flags | O_CREAT, o->mode, open_done, o);
+			sf_fs_open(op_fs(o), o->path, o->fi.flags | O_CREAT, o->mode, open_done, o);
 		else
-			sf_fs_open(o->f->fs, o->path, o->fi.flags & (O_ACCMODE | O_TRUNC), 0,
+			sf_fs_open(op_fs(o), o->path, o->fi.flags & (O_ACCMODE | O_TRUNC), 0,
 			           open_done, o);
 		return;
 	}
@@ -751,7 +751,25 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	o->fi = *fi;
 	o->mode = mode;
 	o->has_fi = true;
-	sf_fs_open(o->f->fs, o->path, open_flags(o->f, fi->flags) | O_CREAT, mode, open_done, o);
+	int flags = open_flags(o->f, fi->flags) | O_CREAT;
+	double ttl;
+	/* A name known to be absent: answered now, created with the first
+	 * write (lazy.c). */
+	if (o->f->lazy && sf_dcache_absent(o->f, parent, name, &ttl) == SF_DC_ABSENT) {
+		struct stat st;
+		struct sf_fs_handle *h = sf_fs_create_lazy(op_fs(o), o->path, flags, mode, &st);
+		if (h) {
+			struct sf_fuse *f = o->f;
+			o->fi.fh = (uintptr_t)h;
+			set_cache_flags(f, &o->fi);
+			uint64_t ino = reply_entry(o, &st);
+			op_free(o);
+			if (ino)
+				sf_lazy_created(f, ino, h);
+			return;
+		}
+	}
+	sf_fs_open(op_fs(o), o->path, flags, mode, open_done, o);
 }
 
 static void close_done(void *user, int err)

@@ -23,6 +23,8 @@ struct sf_fuse_stats {
 	uint64_t cache_dropped;         /* lease breaks that dropped them */
 	uint64_t setattr_local;         /* SETATTRs that changed nothing storable */
 	uint64_t listing_hits;          /* LOOKUPs answered from a listing */
+	uint64_t lazy_creates;          /* files created without waiting (lazy.c) */
+	uint64_t lazy_held;             /* requests that waited for such a CREATE */
 	uint64_t watches_started;       /* directories watched (watch.c) */
 	uint64_t watches_ended;         /* watches the server ended */
 	uint64_t notifications;         /* changes told by the server */
@@ -65,6 +67,14 @@ struct sf_fuse {
 	 * process waiting for a lost server. */
 	uint64_t dispatch_group, next_group;
 	bool group_watched;
+	/* lazy.c: files created without waiting whose CREATE is unanswered,
+	 * and the requests held until none is (they might need one). */
+	bool lazy;             /* create files so (not cache=none) */
+	unsigned lazy_pending; /* such CREATEs unanswered */
+	GQueue lazy_held;      /* struct fuse_buf copies */
+	GQueue lazy_files;     /* lazy.c's, CREATE unanswered */
+	void (*process)(void *ctx, const struct fuse_buf *buf); /* mountctl's */
+	void *process_ctx;
 };
 
 /* readahead.c: the kernel's read-ahead window for the mount (root only;
@@ -79,6 +89,15 @@ void sf_fuse_dispatch_end(struct sf_fuse *f);
  * Start once the session is mounted; stop before it is destroyed. */
 void sf_pc_start(struct sf_fuse *f);
 void sf_pc_stop(struct sf_fuse *f);
+
+/* lazy.c: a request from /dev/fuse: true when it may run now, false when
+ * it was kept until every lazily created file's CREATE is answered (then
+ * it runs through f->process). Only writes, flushes, releases and the
+ * like pass while one is unanswered; a request by name could need the
+ * file to exist on the server. */
+bool sf_lazy_admit(struct sf_fuse *f, const void *mem, size_t len);
+/* Teardown: the held requests are answered EIO. */
+void sf_lazy_stop(struct sf_fuse *f);
 
 /* Frees what the kernel never released (teardown only). */
 void sf_fuse_drop_open(struct sf_fuse *f);

@@ -67,7 +67,7 @@ void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid)
 		st->st_ino = nodeid;
 }
 
-void reply_entry(struct op *o, const struct stat *st)
+uint64_t reply_entry(struct op *o, const struct stat *st)
 {
 	struct fuse_entry_param e = {0};
 	e.ino = sf_itable_lookup(o->f->inodes, o->parent, o->name, st);
@@ -76,7 +76,7 @@ void reply_entry(struct op *o, const struct stat *st)
 			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
 			            NULL);
 		fuse_reply_err(o->req, ESTALE);
-		return;
+		return 0;
 	}
 	if (!o->lookup)
 		sf_dcache_added(o->f, o->parent, o->name);
@@ -95,12 +95,14 @@ void reply_entry(struct op *o, const struct stat *st)
 			sf_fs_close(o->f->fs, (struct sf_fs_handle *)(uintptr_t)o->fi.fh, NULL,
 			            NULL);
 			sf_itable_forget(o->f->inodes, e.ino, 1);
-		} else {
-			silly_opened(o->f, e.ino);
+			return 0;
 		}
+		silly_opened(o->f, e.ino);
 	} else if (fuse_reply_entry(o->req, &e) == -ENOENT) {
 		sf_itable_forget(o->f->inodes, e.ino, 1);
+		return 0;
 	}
+	return e.ino;
 }
 
 static void entry_cont(void *user, const struct stat *st)

@@ -270,8 +270,11 @@ void sf_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	int err = 0;
 	const char *ea = ea_name(name, &err);
 	if (!p || !ea) {
-		/* other namespaces (security.*, system.*) have nothing here */
-		fuse_reply_err(req, p ? ENODATA : ESTALE);
+		/* Other namespaces (security.*, system.*) are not supported
+		 * here, as with the kernel client: EOPNOTSUPP, which `ls -l`
+		 * remembers for the whole file system (ENODATA made it ask
+		 * twice for every file it lists). */
+		fuse_reply_err(req, p ? err : ESTALE);
 		return;
 	}
 	struct xattr_op *x = g_new0(struct xattr_op, 1);
@@ -624,8 +627,19 @@ static void getlk_done(void *user, int err)
 	g_free(l);
 }
 
+static void getlk_redo(struct redo *r)
+{
+	sf_getlk(r->req, r->ino, &r->fi, &r->fl);
+}
+
 void sf_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
 {
+	/* (a file created without waiting: its CREATE first, lazy.c) */
+	struct redo *r = redo_if_writing(req, ino, getlk_redo);
+	if (r) {
+		r->fi = *fi, r->fl = *lock;
+		return;
+	}
 	struct lock_req *l = g_new0(struct lock_req, 1);
 	l->req = req;
 	l->fl = *lock;

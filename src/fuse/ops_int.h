@@ -33,13 +33,18 @@ struct op {
 };
 
 struct sf_fuse *ctx_of(fuse_req_t req);
+/* The fs for an operation's next request, with the caller set again from
+ * its FUSE request (what runs in between may have been another user's:
+ * multiuser routes by the caller). */
+#define op_fs(o) (ctx_of((o)->req)->fs)
 struct op *op_new(fuse_req_t req, char *path);
 void op_free(struct op *o);
 /* st_ino from the server's file id (serverino), else the node id. */
 void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid);
 /* Count a lookup of o->name in o->parent and answer with an entry (or
  * create). */
-void reply_entry(struct op *o, const struct stat *st);
+/* The node given to the kernel, or 0 when it was not (the reply failed). */
+uint64_t reply_entry(struct op *o, const struct stat *st);
 /* sf_fs_stat_fn for a name's entry (lookup, new links): the entry with
  * the right attributes for links (sf_fuse_symlink_attr), or the error;
  * frees the op. */
@@ -94,6 +99,12 @@ typedef void (*sf_wb_cont)(void *user);
  * and true; else false (and cont is not called). */
 bool sf_wb_defer(struct sf_fuse *f, uint64_t ino, sf_wb_cont cont, void *user);
 void sf_wb_free(struct sf_fuse *f);
+/* A file created without waiting (lazy.c): its CREATE counts as a write
+ * in flight of ino until done (err: reported as a failed write). */
+void sf_wb_lazy_begin(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h);
+void sf_wb_lazy_done(struct sf_fuse *f, uint64_t ino, int err);
+/* lazy.c: h (from sf_fs_create_lazy) was given to the kernel as ino. */
+void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h);
 
 /* An operation put off until the writes of its file are answered, then
  * run again from the start with the same arguments. */
@@ -133,10 +144,10 @@ void sf_dcache_forget(struct sf_fuse *f, uint64_t dir);
 enum sf_dcache_answer { SF_DC_UNKNOWN, SF_DC_ABSENT, SF_DC_STALE };
 enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const char *name,
                                        double *ttl);
-/* The attributes a listing of dir gave name, while trusted (ttl: for how
- * long more), or NULL. */
-const struct stat *sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, double *ttl,
-                                  gint64 *listed_at);
+/* The attributes a listing of dir gave name into *st, while trusted (ttl:
+ * for how long more); false when there are none. */
+bool sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, struct stat *st, double *ttl,
+                    gint64 *listed_at);
 void sf_dcache_free(struct sf_fuse *f);
 /* A change told by the server (watch.c): returns whether name was in
  * dir's known set before. Bumps the change count (a listing under way may
@@ -165,7 +176,7 @@ void sf_fw_stop(struct sf_fuse *f);
 /* attrcache.c: attributes given to the kernel, while trusted (see
  * there). put: timeout in seconds (0 keeps nothing). */
 void sf_ac_put(struct sf_fuse *f, uint64_t ino, const struct stat *st, double timeout);
-const struct stat *sf_ac_get(struct sf_fuse *f, uint64_t ino);
+bool sf_ac_get(struct sf_fuse *f, uint64_t ino, struct stat *st);
 /* This mount changed ino (its attributes are not known any more). */
 void sf_ac_drop(struct sf_fuse *f, uint64_t ino);
 /* When it last did (monotonic us; 0: not lately). */

@@ -35,6 +35,9 @@ struct wb_node {
 	int err;          /* first failure of an acknowledged write */
 	GQueue blocked;   /* struct wb_write waiting for room, in order */
 	GQueue waiters;   /* struct wb_waiter */
+	/* Created without waiting (lazy.c): its CREATE counts as a write in
+	 * flight, and whoever waits has it sent at once. */
+	struct sf_fs_handle *lazy;
 };
 
 struct wb_write {
@@ -220,11 +223,45 @@ bool sf_wb_pending(struct sf_fuse *f, uint64_t ino)
 	return n && n->pending;
 }
 
+static void sent(void *user, int err)
+{
+}
+
+void sf_wb_lazy_begin(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h)
+{
+	struct wb_node *n = node_get(f, ino, true);
+	n->pending++;
+	n->lazy = h;
+}
+
+void sf_wb_lazy_done(struct sf_fuse *f, uint64_t ino, int err)
+{
+	struct wb_node *n = node_get(f, ino, false);
+	if (!n)
+		return; /* teardown */
+	n->lazy = NULL;
+	if (err && !n->err) {
+		n->err = err;
+		f->stats.write_errors_deferred++;
+		g_message("creating a file failed after its creation was answered: %s (reported "
+		          "at the next write, fsync or close)",
+		          g_strerror(err));
+	}
+	n->pending--;
+	if (!n->pending)
+		run_waiters(f, n);
+	n = node_get(f, ino, false);
+	if (n)
+		node_maybe_free(f, n);
+}
+
 bool sf_wb_defer(struct sf_fuse *f, uint64_t ino, sf_wb_cont cont, void *user)
 {
 	struct wb_node *n = node_get(f, ino, false);
 	if (!n || !n->pending)
 		return false;
+	if (n->lazy) /* someone waits for the file: its CREATE goes now */
+		sf_fs_when_open(f->fs, n->lazy, sent, NULL);
 	struct wb_waiter *x = g_new(struct wb_waiter, 1);
 	x->cont = cont;
 	x->user = user;

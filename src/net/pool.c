@@ -28,6 +28,7 @@ struct server {
 	GPtrArray *trees;    /* sf_tree, referenced */
 	GQueue waiters;      /* struct waiter, during start-up */
 	bool started;        /* the first session was set up */
+	bool leaving;        /* released (multiuser idle logoff): no reconnects */
 	/* Reconnecting. */
 	unsigned attempt;
 	GSource *retry;
@@ -42,7 +43,8 @@ struct sf_pool {
 	bool shutdown;
 	sf_pool_lost_fn lost_fn; /* told when a connection is lost (DFS failover) */
 	void *lost_user;
-	GPtrArray *failed; /* servers whose first connection failed, freed later */
+	GPtrArray *failed;  /* servers whose first connection failed, freed later */
+	GPtrArray *leaving; /* released servers waiting for their LOGOFF answer */
 	GSource *reap;
 };
 
@@ -74,6 +76,7 @@ sf_pool *sf_pool_new(GMainContext *ctx)
 	p->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
 	p->servers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, server_free);
 	p->failed = g_ptr_array_new_with_free_func(server_free);
+	p->leaving = g_ptr_array_new_with_free_func(server_free);
 	return p;
 }
 
@@ -87,6 +90,7 @@ void sf_pool_free(sf_pool *p)
 		g_source_destroy(p->reap);
 		g_source_unref(p->reap);
 	}
+	g_ptr_array_unref(p->leaving); /* their LOGOFFs fail now, seeing shutdown */
 	g_ptr_array_unref(p->failed);
 	g_main_context_unref(p->ctx);
 	g_free(p);
@@ -114,9 +118,12 @@ void sf_pool_counts(const sf_pool *p, struct sf_pool_counts *out)
 static char *server_key(const struct sf_pool_server_opts *o)
 {
 	const struct sf_creds *c = o->session.creds;
-	return g_strdup_printf("%s|%u|%d|%s|%s", o->conn.host, o->conn.port ? o->conn.port : 445,
+	/* The credential cache tells Kerberos identities apart (multiuser:
+	 * one per local user, none of them naming a user). */
+	return g_strdup_printf("%s|%u|%d|%s|%s|%s", o->conn.host, o->conn.port ? o->conn.port : 445,
 	                       (int)o->session.kind, c && c->user ? c->user : "",
-	                       c && c->domain ? c->domain : "");
+	                       c && c->domain ? c->domain : "",
+	                       c && c->krb5_ccache ? c->krb5_ccache : "");
 }
 
 sf_conn *sf_pool_conn_of(sf_pool *p, sf_tree *t)
@@ -263,7 +270,7 @@ static void conn_lost(void *user, uint32_t status)
 	struct server *s = user;
 	for (guint i = 0; i < s->trees->len; i++)
 		sf_tree_mark_down(g_ptr_array_index(s->trees, i));
-	if (!s->started || s->pool->shutdown)
+	if (!s->started || s->pool->shutdown || s->leaving)
 		return;
 	if (s->pool->lost_fn)
 		s->pool->lost_fn(s->pool->lost_user, s->conn);
@@ -326,17 +333,22 @@ static gboolean reap_failed(gpointer p)
 /* Start-up failures are reported in one line naming the stage. The
  * server is forgotten (freed from the loop, not inside its own
  * callback), so that the next request for it tries afresh. */
+static void reap_later(sf_pool *p)
+{
+	if (!p->reap) {
+		p->reap = g_idle_source_new();
+		g_source_set_callback(p->reap, reap_failed, p, NULL);
+		g_source_attach(p->reap, p->ctx);
+	}
+}
+
 static void fail_waiters(struct server *s, uint32_t status, const char *why)
 {
 	sf_pool *p = s->pool;
 	if (!s->started && g_hash_table_lookup(p->servers, s->key) == s) {
 		g_hash_table_steal(p->servers, s->key);
 		g_ptr_array_add(p->failed, s);
-		if (!p->reap) {
-			p->reap = g_idle_source_new();
-			g_source_set_callback(p->reap, reap_failed, p, NULL);
-			g_source_attach(p->reap, p->ctx);
-		}
+		reap_later(p);
 	}
 	struct waiter *w;
 	while ((w = g_queue_pop_head(&s->waiters))) {
@@ -534,4 +546,52 @@ void sf_pool_get_tree_at(sf_pool *p, sf_tree *like, const char *host, const char
 		}
 	}
 	done(NULL, STATUS_INVALID_PARAMETER, "no server for the tree", user);
+}
+
+/* ---- releasing an identity ------------------------------------------------ */
+
+static void logged_off(void *user, uint32_t status, const uint8_t *pdu, size_t len)
+{
+	struct server *s = user;
+	sf_pool *p = s->pool;
+	if (p->shutdown)
+		return; /* sf_pool_free is freeing it */
+	/* Freed from the loop, not inside its own connection's callback. */
+	guint i;
+	if (g_ptr_array_find(p->leaving, s, &i))
+		g_ptr_array_steal_index_fast(p->leaving, i);
+	g_ptr_array_add(p->failed, s);
+	reap_later(p);
+}
+
+void sf_pool_release(sf_pool *p, sf_tree *t)
+{
+	GHashTableIter it;
+	gpointer v;
+	struct server *s = NULL;
+	g_hash_table_iter_init(&it, p->servers);
+	while (!s && g_hash_table_iter_next(&it, NULL, &v)) {
+		struct server *c = v;
+		for (guint i = 0; i < c->trees->len; i++)
+			if (g_ptr_array_index(c->trees, i) == t)
+				s = c;
+	}
+	if (!s || p->shutdown)
+		return;
+	g_hash_table_steal(p->servers, s->key);
+	s->leaving = true;
+	if (s->retry) {
+		g_source_destroy(s->retry);
+		g_source_unref(s->retry);
+		s->retry = NULL;
+	}
+	/* LOGOFF ends the session and its trees on the server (MS-SMB2
+	 * 3.3.5.6); the connection closes when it is answered. */
+	if (s->session && sf_conn_alive(s->conn) && sf_session_valid(s->session)) {
+		g_ptr_array_add(p->leaving, s);
+		sf_session_logoff(s->session, logged_off, s);
+	} else {
+		g_ptr_array_add(p->failed, s);
+		reap_later(p);
+	}
 }

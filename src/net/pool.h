@@ -45,6 +45,10 @@ void sf_pool_get_tree_at(sf_pool *p, sf_tree *like, const char *host, const char
  * lost; DFS fails over to another target from here. One listener. */
 typedef void (*sf_pool_lost_fn)(void *user, sf_conn *c);
 void sf_pool_on_lost(sf_pool *p, sf_pool_lost_fn fn, void *user);
+/* Log off the session the tree t belongs to and close its connection,
+ * forgetting that identity (multiuser: a user idle for long); its trees
+ * must no longer be used. */
+void sf_pool_release(sf_pool *p, sf_tree *t);
 /* Stop reconnecting and fail what waits (unmount). */
 void sf_pool_shutdown(sf_pool *p);
 /* The connection a tree runs on (for statistics and tools). */

@@ -195,14 +195,21 @@ def test_cruid_picks_that_users_cache(dc, kmount, tmp_path):
     cache = f"/tmp/krb5cc_{uid}"
     assert not os.path.exists(cache)
     try:
+        # Made by root: not that user's, refused in one line.
         dc.kinit(cache)
+        code, err = kmount(opts=f"sec=krb5,cruid={uid}",
+                           env={"KRB5CCNAME": "FILE:" + str(tmp_path / "none")}).fail()
+        assert code != 0 and f"{cache} is not owned by uid {uid}" in one_line(err)
+        # The user's own (Heimdal opens only caches of its effective user:
+        # the daemon reads a copy, so the user's file is left as it was).
+        os.chown(cache, uid, uid)
         m = kmount(opts=f"sec=krb5,cruid={uid}",
                    env={"KRB5CCNAME": "FILE:" + str(tmp_path / "none")}).start()
         with open(m.path("cruid.txt"), "w") as f:
             f.write("x")
         assert os.path.exists(os.path.join(dc.share_path(), "cruid.txt"))
         os.unlink(m.path("cruid.txt"))
-        assert f"cifs/{dc.fqdn}" in dc.klist(cache)
+        assert os.stat(cache).st_uid == uid
     finally:
         os.unlink(cache)
 

@@ -23,7 +23,7 @@ static char *cred_file;
 /* Everything in sf_config, as text. A field added to sf_config must be
  * added here too, or options setting it would look like no-ops: the size
  * check below fails to remind. */
-G_STATIC_ASSERT(sizeof(struct sf_config) == 208);
+G_STATIC_ASSERT(sizeof(struct sf_config) == 224);
 static char *describe(const struct sf_config *c)
 {
 	const struct sf_creds *cr = c->creds;
@@ -33,7 +33,8 @@ static char *describe(const struct sf_config *c)
 	        "ac=%g/%g/%g io=%u/%u mfsymlinks=%d mapposix=%d nobrl=%d serverino=%d "
 	        "allow_other=%d default_permissions=%d noperm=%d flags=%s fg=%d debug=%d:%s "
 	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u posix=%d nodfs=%d dc=%s "
-	        "addr=%s auth_given=%d ccache=%s keytab=%s kprinc=%s spn=%s",
+	        "addr=%s auth_given=%d ccache=%s keytab=%s kprinc=%s spn=%s multiuser=%d "
+	        "perm_given=%d cruid=%lld",
 	        c->unc, c->host, c->port, c->share, c->mountpoint, cr->user, cr->domain,
 	        cr->password, c->min_dialect, c->max_dialect, c->auth, c->nosign, c->seal, c->uid,
 	        c->gid, c->file_mode, c->dir_mode, c->ro, c->cache, c->actimeo, c->acregmax,
@@ -41,7 +42,8 @@ static char *describe(const struct sf_config *c)
 	        c->allow_other, c->default_permissions, c->noperm, c->mount_flags->str,
 	        c->foreground, c->debug, c->debug_list, c->timeout_s, c->prefix, c->echo_interval_s,
 	        c->hard, c->nolease, c->rasize, (int)c->posix, c->nodfs, c->dc, c->addr,
-	        c->auth_given, cr->krb5_ccache, cr->krb5_keytab, cr->krb5_principal, cr->spn);
+	        c->auth_given, cr->krb5_ccache, cr->krb5_keytab, cr->krb5_principal, cr->spn,
+	        c->multiuser, c->perm_given, (long long)c->cruid);
 }
 
 /* Parse a full command line with these -o options; NULL on error. */
@@ -299,13 +301,31 @@ static void test_allow_other(void)
 		sf_config_free(c);
 		c = parse("cruid=4242", &err);
 		g_assert_cmpstr(c->creds->krb5_ccache, ==, "FILE:/tmp/krb5cc_4242");
+		g_assert_cmpint(c->cruid, ==, 4242);
 		g_assert_false(c->auth_given);
 		sf_config_free(c);
+		/* multiuser: Kerberos, every user in, the server decides. */
+		c = parse("multiuser", &err);
+		g_assert_no_error(err);
+		g_assert_true(c->multiuser && c->allow_other && !c->default_permissions);
+		g_assert_cmpint(c->auth, ==, SF_AUTH_KRB5);
+		sf_config_free(c);
+		c = parse("multiuser,perm,uid=5", &err);
+		g_assert_true(c->multiuser && c->allow_other && c->default_permissions);
+		sf_config_free(c);
+		refused("multiuser,sec=ntlmssp", "multiuser needs Kerberos (sec=krb5)");
+		refused("multiuser,guest", "multiuser needs Kerberos (sec=krb5)");
+		struct sf_config *r = sf_config_new();
+		char *argv[] = {"//srv", "/mnt", "-o", "multiuser"};
+		g_assert_false(sf_config_parse(r, 4, argv, &err));
+		g_assert_nonnull(strstr(err->message, "multiuser needs //server/share"));
+		g_clear_error(&err);
+		sf_config_free(r);
 	} else {
 		refused("sec=krb5", "Kerberos");
+		refused("multiuser", "built without");
 	}
 	refused("krb5_keytab=/nonexistent/kt", "krb5_keytab=/nonexistent/kt");
-	refused("multiuser", "'multiuser'");
 	refused("iocharset=iso8859-1", "iocharset=iso8859-1");
 	refused("password=x", "'password'");
 }
