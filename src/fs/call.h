@@ -40,7 +40,11 @@ struct sf_fs {
 	bool closing;       /* top: unmounting, no more DFS work */
 	bool freed;         /* top: sf_fs_free called; freed once nothing holds it */
 	unsigned failovers; /* top: DFS target switches */
+	GList *watches;     /* struct sf_fs_watch on this fs (watch.c) */
 };
+
+/* watch.c: tell every watch of fs SF_FS_ENDED and close it (unmount). */
+void fs_watch_end_all(sf_fs *fs);
 
 /* fs.c: a fs for a tree, without DFS. */
 sf_fs *fs_new_common(sf_tree *tree, const struct sf_fs_config *cfg);

@@ -138,6 +138,7 @@ void sf_fs_free(sf_fs *fs)
 	}
 	g_ptr_array_unref(fs->routes);
 	g_ptr_array_unref(fs->retired);
+	g_list_free_full(fs->watches, g_free); /* none left after the client closed */
 	g_free(fs->unc);
 	fs_root_free(fs->root);
 	sf_tree_set_break_hook(fs->tree, NULL, NULL);
@@ -959,6 +960,7 @@ static void close_all_of(sf_fs *child, void *user)
 
 static void close_all_dfs(sf_fs *sub, void *user)
 {
+	fs_watch_end_all(sub);
 	GList *all = g_hash_table_get_keys(sub->handles);
 	for (GList *l = all; l; l = l->next)
 		sf_fs_close(sub, l->data, NULL, NULL);
@@ -969,6 +971,7 @@ void sf_fs_close_all(sf_fs *fs)
 {
 	fs_dfs_each(fs, close_all_dfs, NULL);
 	fs_each_child(fs, close_all_of, NULL);
+	fs_watch_end_all(fs);
 	GList *all = g_hash_table_get_keys(fs->handles);
 	for (GList *l = all; l; l = l->next)
 		sf_fs_close(fs, l->data, NULL, NULL);

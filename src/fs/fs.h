@@ -292,4 +292,37 @@ void sf_fs_read_small(sf_fs *fs, const char *path, size_t max, sf_fs_data_fn cb,
 void sf_fs_create_small(sf_fs *fs, const char *path, const void *data, size_t len, sf_fs_stat_fn cb,
                         void *user);
 
+/* ---- watch.c ---------------------------------------------------------- */
+
+/* Changes in a watched directory, made by anyone (SMB2 CHANGE_NOTIFY).
+ * name is a child of the directory (lent for the call), NULL for ANY
+ * (anything may have changed: the server lost count) and ENDED (the watch
+ * is over: changes are not told any more, so anything may have changed;
+ * the watch is gone, do not unwatch it). */
+enum sf_fs_change {
+	SF_FS_ADDED,
+	SF_FS_REMOVED,
+	SF_FS_MODIFIED,
+	SF_FS_RENAMED_FROM,
+	SF_FS_RENAMED_TO,
+	SF_FS_ANY,
+	SF_FS_ENDED,
+};
+typedef void (*sf_fs_watch_fn)(void *user, enum sf_fs_change what, const char *name);
+struct sf_fs_watch;
+/* Open the directory path and watch its children (not deeper). NULL when
+ * it cannot be watched (a server root's listing of shares, a name that
+ * cannot be sent); a failure to open is told as ENDED. While watched the
+ * directory is open on the server. ready (may be NULL) runs once: 0 when
+ * the first CHANGE_NOTIFY has been submitted, so that a listing submitted
+ * after it misses no change (the server takes requests in order); else an
+ * errno (the watch failed or was stopped first), before ENDED. */
+struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, void *user,
+                                sf_fs_err_fn ready, void *ready_user);
+/* Stop: cb is not called any more; closed (may be NULL) runs once the
+ * handle is closed on the server (rmdir or rename of the directory must
+ * wait for that: an open handle keeps a deleted directory's name, and
+ * Samba refuses to rename a directory with our handles open below it). */
+void sf_fs_unwatch(struct sf_fs_watch *w, sf_fs_err_fn closed, void *user);
+
 #endif

@@ -180,6 +180,30 @@ void sf_dcache_removed(struct sf_fuse *f, uint64_t dir, const char *name)
 		g_hash_table_remove(d->attrs, name);
 }
 
+bool sf_dcache_note(struct sf_fuse *f, uint64_t dir, const char *name, enum sf_dc_change how)
+{
+	struct dlist *d = get(f, dir);
+	bool had = false;
+	if (d) {
+		char *k = fold(name);
+		had = g_hash_table_contains(d->names, k);
+		g_free(k);
+	}
+	if (how == SF_DC_ADDED && had)
+		return true; /* (this mount's own new name, told back) */
+	f->dcache_changes++;
+	if (how == SF_DC_REMOVED && had) {
+		/* the count of names folding to it is not known: forget all */
+		g_hash_table_remove(f->dcache, &dir);
+		return true;
+	}
+	if (d && how == SF_DC_ADDED)
+		count(d, name, +1);
+	if (d && d->attrs)
+		g_hash_table_remove(d->attrs, name);
+	return had;
+}
+
 void sf_dcache_forget(struct sf_fuse *f, uint64_t dir)
 {
 	f->dcache_changes++;

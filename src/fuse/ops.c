@@ -68,10 +68,12 @@ static void relisted(void *user, int err, GPtrArray *entries)
 	        err ? 0 : entries->len);
 	if (!err) {
 		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, (gint64)o->size, entries);
+		sf_fw_listed(o->f, o->parent);
 		g_ptr_array_unref(entries);
 		if (sf_dcache_absent(o->f, o->parent, o->name, &ttl) == SF_DC_ABSENT) {
 			struct fuse_entry_param e = {0};
 			e.entry_timeout = ttl;
+			sf_fw_negative(o->f, o->parent, o->name);
 			fuse_reply_entry(o->req, &e);
 			op_free(o);
 			return;
@@ -98,6 +100,7 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (a == SF_DC_ABSENT) {
 		struct fuse_entry_param e = {0};
 		e.entry_timeout = ttl;
+		sf_fw_negative(f, parent, name);
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -470,10 +473,25 @@ static void list_done(void *user, int err, GPtrArray *entries)
 	} else {
 		set_dots(ctx_of(r->req), r->d, entries);
 		sf_dcache_listed(ctx_of(r->req), r->ino, r->token, r->started, entries);
+		sf_fw_listed(ctx_of(r->req), r->ino);
 		r->d->entries = entries;
 		reply_dir(r);
 	}
 	g_free(r);
+}
+
+static void list_now(void *user)
+{
+	struct rd_op *r = user;
+	/* The path now: the directory may have moved since it was opened. */
+	const char *p = path_or_reply(r->req, r->ino);
+	if (!p) {
+		g_free(r);
+		return;
+	}
+	r->token = sf_dcache_listing_begins(ctx_of(r->req));
+	r->started = g_get_monotonic_time();
+	sf_fs_readdir(ctx_of(r->req)->fs, p, list_done, r);
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -495,15 +513,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		g_free(r);
 		return;
 	}
-	/* The path now: the directory may have moved since it was opened. */
-	const char *p = path_or_reply(req, ino);
-	if (!p) {
-		g_free(r);
-		return;
-	}
-	r->token = sf_dcache_listing_begins(ctx_of(req));
-	r->started = g_get_monotonic_time();
-	sf_fs_readdir(ctx_of(req)->fs, p, list_done, r);
+	/* Watched first: the listing then misses no change made meanwhile. */
+	if (!sf_fw_prepare(ctx_of(req), ino, list_now, r))
+		list_now(r);
 }
 
 static void sf_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -555,6 +567,12 @@ static void hidden_reply(void *user, int err)
 	op_free(o);
 }
 
+static void rmdir_now(void *user, int err)
+{
+	struct op *o = user;
+	sf_fs_unlink(op_fs(o), o->path, true, remove_done, o);
+}
+
 static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
 {
 	struct op *o = op_for_name(req, parent, name, true);
@@ -562,6 +580,8 @@ static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool 
 		return;
 	if (!dir && silly_hide(o->f, parent, name, hidden_reply, o))
 		return; /* open here: hidden now, deleted on its last close */
+	if (dir && sf_fw_quiesce(o->f, o->path, NULL, rmdir_now, o))
+		return; /* watched: removed once the watch's handle is closed */
 	sf_fs_unlink(op_fs(o), o->path, dir, remove_done, o);
 }
 
@@ -611,6 +631,17 @@ static void rename_now(void *user, int err)
 		sf_fs_rename(op_fs(o), o->path, o->path2, replace, rename_done, o);
 }
 
+static void rename_hide(void *user, int err)
+{
+	struct op *o = user;
+	/* Replacing a file open here: SMB refuses to rename onto an open
+	 * file, so it is hidden first (and deleted on its last close). */
+	if (!(o->fi.flags & RENAME_NOREPLACE) && strcmp(o->path, o->path2) != 0 &&
+	    silly_hide(o->f, o->newparent, o->newname, rename_now, o))
+		return;
+	rename_now(o, 0);
+}
+
 static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
                       const char *newname, unsigned int flags)
 {
@@ -637,12 +668,10 @@ static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	o->newparent = newparent;
 	o->newname = g_strdup(newname);
 	o->fi.flags = (int)flags;
-	/* Replacing a file open here: SMB refuses to rename onto an open
-	 * file, so it is hidden first (and deleted on its last close). */
-	if (!(flags & RENAME_NOREPLACE) && strcmp(o->path, to) != 0 &&
-	    silly_hide(f, newparent, newname, rename_now, o))
+	/* Directories watched at or below either name are closed first. */
+	if (sf_fw_quiesce(f, o->path, to, rename_hide, o))
 		return;
-	rename_now(o, 0);
+	rename_hide(o, 0);
 }
 
 /* ---- files ---------------------------------------------------------- */

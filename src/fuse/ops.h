@@ -25,6 +25,9 @@ struct sf_fuse_stats {
 	uint64_t listing_hits;          /* LOOKUPs answered from a listing */
 	uint64_t lazy_creates;          /* files created without waiting (lazy.c) */
 	uint64_t lazy_held;             /* requests that waited for such a CREATE */
+	uint64_t watches_started;       /* directories watched (watch.c) */
+	uint64_t watches_ended;         /* watches the server ended */
+	uint64_t notifications;         /* changes told by the server */
 };
 
 struct sf_fuse {
@@ -55,6 +58,9 @@ struct sf_fuse {
 	GHashTable *pcache;      /* node id -> what its cached pages are of */
 	GThreadPool *inval_pool; /* where the kernel is told to drop pages */
 	uint64_t dcache_changes; /* changes of any directory by this mount */
+	GHashTable *watched;     /* dir node id -> struct fw (watch.c) */
+	GQueue watch_lru;        /* the same, most recently listed first */
+	GThreadPool *watch_pool; /* where the kernel is told of changes */
 	/* Interrupts: every request the server is asked while one FUSE
 	 * request is being dispatched carries its group number; an INTERRUPT
 	 * for it cancels them (they answer EINTR), so that Ctrl-C works on a

@@ -125,6 +125,7 @@ void entry_done(void *user, int err, const struct stat *st)
 		 * entry), as it would a name it found. */
 		struct fuse_entry_param e = {0};
 		e.entry_timeout = o->f->entry_timeout;
+		sf_fw_negative(o->f, o->parent, o->name);
 		fuse_reply_entry(o->req, &e);
 	} else if (err) {
 		if (!o->lookup) /* what the server did is not known for sure */

@@ -150,6 +150,29 @@ enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const ch
 bool sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, struct stat *st, double *ttl,
                     gint64 *listed_at);
 void sf_dcache_free(struct sf_fuse *f);
+/* A change told by the server (watch.c): returns whether name was in
+ * dir's known set before. Bumps the change count (a listing under way may
+ * have missed it); a name gone takes the whole set with it. */
+enum sf_dc_change { SF_DC_ADDED, SF_DC_REMOVED, SF_DC_MODIFIED };
+bool sf_dcache_note(struct sf_fuse *f, uint64_t dir, const char *name, enum sf_dc_change how);
+
+/* watch.c: a listing of dir is about to start: watch dir for changes by
+ * others (see there). Returns true when the listing must wait until the
+ * watch is in place (cont(user) runs then, from the loop), false to go
+ * on at once. */
+typedef void (*sf_fw_cont)(void *user);
+bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user);
+/* dir was listed whole: its watch lasts as long as that listing's cache. */
+void sf_fw_listed(struct sf_fuse *f, uint64_t dir);
+/* The kernel is told name is absent from dir (a negative entry). */
+void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name);
+/* Before removing or renaming path (and path2, may be NULL): when
+ * directories at or below them are watched, close those watches, call
+ * cont(user, 0) once closed and return true; else false. */
+bool sf_fw_quiesce(struct sf_fuse *f, const char *path, const char *path2, sf_fs_err_fn cont,
+                   void *user);
+/* Teardown (from sf_pc_stop): after sf_fs_close_all ended the watches. */
+void sf_fw_stop(struct sf_fuse *f);
 
 /* attrcache.c: attributes given to the kernel, while trusted (see
  * there). put: timeout in seconds (0 keeps nothing). */

@@ -118,6 +118,7 @@ void sf_pc_start(struct sf_fuse *f)
 
 void sf_pc_stop(struct sf_fuse *f)
 {
+	sf_fw_stop(f);
 	if (f->fs)
 		sf_fs_set_break_hook(f->fs, NULL, NULL);
 	if (f->inval_pool) {

@@ -619,11 +619,14 @@ void sf_conn_cancel(sf_conn *c, sf_req_handle handle)
 	if (!r || c->state != ST_READY)
 		return;
 	/* CANCEL reuses the request's MessageId and consumes no credit
-	 * (3.2.4.24); after an interim response it names the AsyncId. */
+	 * (3.2.4.24); after an interim response it names the AsyncId too,
+	 * and still carries the MessageId: under AES-GMAC signing the
+	 * MessageId is the nonce, and Samba 4.17 refuses (ACCESS_DENIED, an
+	 * answer to a CANCEL) one signed with MessageId 0. */
 	struct smb2_hdr h = {
 	        .command = SMB2_CANCEL,
 	        .flags = r->async ? SMB2_FLAGS_ASYNC_COMMAND : 0,
-	        .message_id = r->async ? 0 : r->mid,
+	        .message_id = r->mid,
 	        .async_id = r->async_id,
 	        .session_id = r->session_id,
 	};
