@@ -248,6 +248,11 @@ void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *u
 		send_create(h, 0, NULL, 0, NULL, NULL);
 }
 
+bool sf_fs_handle_unsent(const struct sf_fs_handle *h)
+{
+	return h->pending && !h->pending->sent;
+}
+
 void sf_fs_on_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
 	struct fs_pending *p = h->pending;

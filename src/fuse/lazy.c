@@ -64,6 +64,7 @@ struct lazy_file {
 	uint64_t ino;
 	struct sf_fs_handle *h; /* valid until created() (a close waits) */
 	bool asked;
+	struct stat st; /* as given to the kernel */
 };
 
 static void noop(void *user, int err)
@@ -133,17 +134,41 @@ static void created(void *user, int err)
 		run_held(f);
 }
 
-void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h)
+void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h, const struct stat *st)
 {
 	struct lazy_file *l = g_new0(struct lazy_file, 1);
 	l->f = f;
 	l->ino = ino;
 	l->h = h;
+	l->st = *st;
 	g_queue_push_tail(&f->lazy_files, l);
 	f->lazy_pending++;
 	f->stats.lazy_creates++;
 	sf_wb_lazy_begin(f, ino, h);
 	sf_fs_on_open(f->fs, h, created, l);
+}
+
+/* fstat(2) right after creat(2) (Python, cp: for the block size) is
+ * answered with what the kernel was given, rather than sending the CREATE
+ * alone and losing the compound with the first write; not kept by the
+ * kernel, and with an inode number of its own (sf_lazy_ino). */
+bool sf_lazy_stat(struct sf_fuse *f, uint64_t ino, struct stat *st)
+{
+	for (GList *l = f->lazy_files.head; l; l = l->next) {
+		struct lazy_file *x = l->data;
+		if (x->ino == ino && sf_fs_handle_unsent(x->h)) {
+			*st = x->st;
+			return true;
+		}
+	}
+	return false;
+}
+
+uint64_t sf_lazy_ino(uint64_t nodeid)
+{
+	/* The server's file id is not known yet: a number no server gives
+	 * (bit 62), so that nothing takes it for another file's. */
+	return (UINT64_C(1) << 62) | nodeid;
 }
 
 void sf_lazy_stop(struct sf_fuse *f)

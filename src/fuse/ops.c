@@ -177,6 +177,11 @@ static void getattr_redo(struct redo *r)
 
 static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct stat made;
+	if (ctx_of(req)->lazy_pending && sf_lazy_stat(ctx_of(req), ino, &made)) {
+		fuse_reply_attr(req, &made, 0);
+		return;
+	}
 	struct redo *r = redo_if_writing(req, ino, getattr_redo);
 	if (r) {
 		if (fi)
@@ -765,8 +770,10 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 			o->provisional = true;
 			uint64_t ino = reply_entry(o, &st);
 			op_free(o);
-			if (ino)
-				sf_lazy_created(f, ino, h);
+			if (ino) {
+				st.st_ino = sf_lazy_ino(ino);
+				sf_lazy_created(f, ino, h, &st);
+			}
 			return;
 		}
 	}
