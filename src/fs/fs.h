@@ -164,6 +164,9 @@ struct sf_fs_handle *sf_fs_create_lazy(sf_fs *fs, const char *path, int flags, m
 void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
 /* The same without sending it sooner. */
 void sf_fs_on_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user);
+/* The attributes the handle's CREATE answers (sending it now if it was
+ * not), or, for a handle open already, its attributes (sf_fs_fstat). */
+void sf_fs_when_open_stat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user);
 /* Whether the handle's CREATE is not even sent yet (nothing was written). */
 bool sf_fs_handle_unsent(const struct sf_fs_handle *h);
 /* Whether the handle's CREATE is still unanswered. */

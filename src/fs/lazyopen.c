@@ -42,13 +42,19 @@ struct lazy_wait {
 	void *user;
 };
 
+struct lazy_stat_wait {
+	sf_fs_stat_fn cb;
+	void *user;
+};
+
 struct fs_pending {
 	sf_fs *fs;               /* routed: the share's (or the DFS-free mount's) fs */
 	struct open_op *op;      /* made at once: the name is checked then */
 	struct sf_req_spec s[2]; /* CREATE, QUERY_INFO */
 	bool sent;
-	GQueue writes;  /* struct lazy_write, while the CREATE is in flight */
-	GQueue waiters; /* struct lazy_wait */
+	GQueue writes;       /* struct lazy_write, while the CREATE is in flight */
+	GQueue waiters;      /* struct lazy_wait */
+	GQueue stat_waiters; /* struct lazy_stat_wait: given the CREATE's attributes */
 	GSource *timer;
 	/* the compound's own write */
 	sf_fs_count_fn wcb;
@@ -74,6 +80,7 @@ static void pending_free(struct fs_pending *p)
 		g_free(w);
 	}
 	g_queue_clear_full(&p->waiters, g_free);
+	g_queue_clear_full(&p->stat_waiters, g_free);
 	if (!p->sent) {
 		for (int i = 0; i < 2; i++)
 			g_free((void *)p->s[i].body);
@@ -123,6 +130,13 @@ static void created(struct call *c)
 	struct fs_pending *p = h->pending;
 	struct stat st;
 	int err = open_finish(c, op, &h, &st);
+	/* Who asked for the attributes (a stat before the first write) gets
+	 * the CREATE's: the file as it was made, its file id the server's. */
+	struct lazy_stat_wait *sw;
+	while ((sw = g_queue_pop_head(&p->stat_waiters))) {
+		sw->cb(sw->user, err, err ? NULL : &st);
+		g_free(sw);
+	}
 	if (p->wcb) { /* the write that went with it */
 		struct smb2_write_rsp wr;
 		size_t len;
@@ -195,6 +209,7 @@ struct sf_fs_handle *sf_fs_create_lazy(sf_fs *fs, const char *path, int flags, m
 	p->fs = fs;
 	g_queue_init(&p->writes);
 	g_queue_init(&p->waiters);
+	g_queue_init(&p->stat_waiters);
 	h->pending = p;
 	g_hash_table_add(fs->handles, h);
 	p->timer = g_timeout_source_new(LAZY_MS);
@@ -244,6 +259,21 @@ void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *u
 	x->cb = cb;
 	x->user = user;
 	g_queue_push_tail(&p->waiters, x);
+	if (!p->sent)
+		send_create(h, 0, NULL, 0, NULL, NULL);
+}
+
+void sf_fs_when_open_stat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, void *user)
+{
+	struct fs_pending *p = h->pending;
+	if (!p) { /* open already: ask the handle */
+		sf_fs_fstat(fs, h, cb, user);
+		return;
+	}
+	struct lazy_stat_wait *x = g_new(struct lazy_stat_wait, 1);
+	x->cb = cb;
+	x->user = user;
+	g_queue_push_tail(&p->stat_waiters, x);
 	if (!p->sent)
 		send_create(h, 0, NULL, 0, NULL, NULL);
 }

@@ -64,7 +64,6 @@ struct lazy_file {
 	uint64_t ino;
 	struct sf_fs_handle *h; /* valid until created() (a close waits) */
 	bool asked;
-	struct stat st; /* as given to the kernel */
 };
 
 static void noop(void *user, int err)
@@ -134,13 +133,12 @@ static void created(void *user, int err)
 		run_held(f);
 }
 
-void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h, const struct stat *st)
+void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h)
 {
 	struct lazy_file *l = g_new0(struct lazy_file, 1);
 	l->f = f;
 	l->ino = ino;
 	l->h = h;
-	l->st = *st;
 	g_queue_push_tail(&f->lazy_files, l);
 	f->lazy_pending++;
 	f->stats.lazy_creates++;
@@ -148,27 +146,18 @@ void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h, co
 	sf_fs_on_open(f->fs, h, created, l);
 }
 
-/* fstat(2) right after creat(2) (Python, cp: for the block size) is
- * answered with what the kernel was given, rather than sending the CREATE
- * alone and losing the compound with the first write; not kept by the
- * kernel, and with an inode number of its own (sf_lazy_ino). */
-bool sf_lazy_stat(struct sf_fuse *f, uint64_t ino, struct stat *st)
+/* fstat(2) right after creat(2) (Python's open(), cp: for the block
+ * size): the CREATE goes alone and the stat is answered with what it
+ * returns (the server's file id as st_ino: tar compares it later), one
+ * round trip, as it was before files were created lazily. */
+struct sf_fs_handle *sf_lazy_unsent(struct sf_fuse *f, uint64_t ino)
 {
 	for (GList *l = f->lazy_files.head; l; l = l->next) {
 		struct lazy_file *x = l->data;
-		if (x->ino == ino && sf_fs_handle_unsent(x->h)) {
-			*st = x->st;
-			return true;
-		}
+		if (x->ino == ino && sf_fs_handle_unsent(x->h))
+			return x->h;
 	}
-	return false;
-}
-
-uint64_t sf_lazy_ino(uint64_t nodeid)
-{
-	/* The server's file id is not known yet: a number no server gives
-	 * (bit 62), so that nothing takes it for another file's. */
-	return (UINT64_C(1) << 62) | nodeid;
+	return NULL;
 }
 
 void sf_lazy_stop(struct sf_fuse *f)

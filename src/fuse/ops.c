@@ -177,9 +177,13 @@ static void getattr_redo(struct redo *r)
 
 static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct stat made;
-	if (ctx_of(req)->lazy_pending && sf_lazy_stat(ctx_of(req), ino, &made)) {
-		fuse_reply_attr(req, &made, 0);
+	struct sf_fs_handle *unsent =
+	        ctx_of(req)->lazy_pending ? sf_lazy_unsent(ctx_of(req), ino) : NULL;
+	if (unsent) { /* created without waiting, nothing written yet */
+		struct attr_op *a = g_new(struct attr_op, 1);
+		a->req = req;
+		a->ino = ino;
+		sf_fs_when_open_stat(ctx_of(req)->fs, unsent, attr_done, a);
 		return;
 	}
 	struct redo *r = redo_if_writing(req, ino, getattr_redo);
@@ -770,10 +774,8 @@ static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 			o->provisional = true;
 			uint64_t ino = reply_entry(o, &st);
 			op_free(o);
-			if (ino) {
-				st.st_ino = sf_lazy_ino(ino);
-				sf_lazy_created(f, ino, h, &st);
-			}
+			if (ino)
+				sf_lazy_created(f, ino, h);
 			return;
 		}
 	}

@@ -84,8 +84,6 @@ uint64_t reply_entry(struct op *o, const struct stat *st)
 		sf_dcache_new_dir(o->f, e.ino);
 	e.attr = *st;
 	fix_ino(o->f, &e.attr, e.ino);
-	if (o->provisional && o->f->serverino)
-		e.attr.st_ino = sf_lazy_ino(e.ino);
 	/* Made-up attributes (a file created without waiting) are not kept:
 	 * the next stat gets the server's, with its file id as st_ino. */
 	double attr_timeout = o->provisional ? 0 : o->f->attr_timeout;

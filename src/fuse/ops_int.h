@@ -105,13 +105,10 @@ void sf_wb_free(struct sf_fuse *f);
 void sf_wb_lazy_begin(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h);
 void sf_wb_lazy_done(struct sf_fuse *f, uint64_t ino, int err);
 /* lazy.c: h (from sf_fs_create_lazy) was given to the kernel as ino. */
-void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h,
-                     const struct stat *st);
-/* A GETATTR of such a file before anything was written to it: the
- * attributes given (true), else false (ask as usual). */
-bool sf_lazy_stat(struct sf_fuse *f, uint64_t ino, struct stat *st);
-/* The inode number shown for a node until its file id is known. */
-uint64_t sf_lazy_ino(uint64_t nodeid);
+void sf_lazy_created(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h);
+/* Such a file's handle while its CREATE is not sent (nothing written
+ * yet), else NULL: a GETATTR then asks sf_fs_when_open_stat. */
+struct sf_fs_handle *sf_lazy_unsent(struct sf_fuse *f, uint64_t ino);
 
 /* An operation put off until the writes of its file are answered, then
  * run again from the start with the same arguments. */

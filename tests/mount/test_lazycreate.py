@@ -51,18 +51,19 @@ def test_create_write_close_is_one_compound(server, fresh_mount):
     assert req["WRITE"] - req0.get("WRITE", 0) == n
     st = os.stat(m.path("lazy", "f7.txt"))
     assert st.st_ino == os.stat(m.backing("lazy", "f7.txt")).st_ino and st.st_size == 700
-    # Python's open() (and cp) fstat the new file before writing: answered
-    # with what the kernel was given (an inode number no server gives),
-    # so the CREATE still goes with the write.
+    # Python's open() (and cp) fstat the new file before writing: the
+    # CREATE goes alone and answers the stat, with the server's file id
+    # (tar compares it later with lstat): 3 frames, as before.
     t1 = usr1_counters(m, "traffic")["round_trips"]
     for i in range(n):
         with open(m.path("lazy", f"p{i}.txt"), "w") as f:
             if i == 0:
                 made = os.fstat(f.fileno())
-                assert made.st_size == 0 and made.st_ino >> 62 == 1
+                assert made.st_size == 0
+                assert made.st_ino == os.stat(m.backing("lazy", "p0.txt")).st_ino
             f.write("python\n")
     frames = usr1_counters(m, "traffic")["round_trips"] - t1 - 1
-    assert frames <= 2 * n + 5, frames
+    assert frames <= 3 * n + 5, frames
     st = os.stat(m.path("lazy", "p0.txt"))
     assert st.st_ino == os.stat(m.backing("lazy", "p0.txt")).st_ino and st.st_size == 7
     for i in range(n):
