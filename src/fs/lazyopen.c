@@ -248,7 +248,7 @@ void fs_lazy_write(struct sf_fs_handle *h, uint64_t off, const void *data, size_
 	g_queue_push_tail(&p->writes, w);
 }
 
-void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
+void sf_fs_on_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
 {
 	struct fs_pending *p = h->pending;
 	if (!p) {
@@ -259,7 +259,12 @@ void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *u
 	x->cb = cb;
 	x->user = user;
 	g_queue_push_tail(&p->waiters, x);
-	if (!p->sent)
+}
+
+void sf_fs_when_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
+{
+	sf_fs_on_open(fs, h, cb, user);
+	if (h->pending && !h->pending->sent)
 		send_create(h, 0, NULL, 0, NULL, NULL);
 }
 
@@ -281,17 +286,4 @@ void sf_fs_when_open_stat(sf_fs *fs, struct sf_fs_handle *h, sf_fs_stat_fn cb, v
 bool sf_fs_handle_unsent(const struct sf_fs_handle *h)
 {
 	return h->pending && !h->pending->sent;
-}
-
-void sf_fs_on_open(sf_fs *fs, struct sf_fs_handle *h, sf_fs_err_fn cb, void *user)
-{
-	struct fs_pending *p = h->pending;
-	if (!p) {
-		later_err(fs, cb, user, h->open_err);
-		return;
-	}
-	struct lazy_wait *x = g_new(struct lazy_wait, 1);
-	x->cb = cb;
-	x->user = user;
-	g_queue_push_tail(&p->waiters, x);
 }
