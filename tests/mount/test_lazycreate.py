@@ -152,3 +152,23 @@ def test_cache_none_creates_as_before(server, fresh_mount):
     os.unlink(m.path("plain", "f"))
     os.rmdir(m.path("plain"))
     m.stop()
+
+
+def test_names_in_any_script_created_lazily(server, fresh_mount):
+    """The deferred CREATE carries the name as an ordinary one would."""
+    m = fresh_mount(opts="vers=3.1.1,noposix").start()
+    os.mkdir(m.path("intl"))
+    names = ["Пример.txt", "zażółć gęślą jaźń.txt", "日本語のファイル.txt", "😀 emoji.txt"]
+    for name in names:
+        fd = os.open(m.path("intl", name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, name.encode())
+        os.close(fd)
+    assert sorted(os.listdir(m.backing("intl"))) == sorted(names)
+    for name in names:
+        with open(m.backing("intl", name), "rb") as f:
+            assert f.read() == name.encode()
+    assert usr1_counters(m, "cache")["creates_lazy"] >= len(names)
+    for name in names:
+        os.unlink(m.path("intl", name))
+    os.rmdir(m.path("intl"))
+    m.stop()
