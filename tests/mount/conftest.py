@@ -3,6 +3,8 @@ through FUSE (foreground daemon in its own process group; stderr scanned
 for warnings and sanitizer reports at teardown; unmount must succeed)."""
 
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -71,6 +73,20 @@ class Mount:
     def stderr(self):
         self.errfile.seek(0)
         return self.errfile.read()
+
+    def counters(self, area):
+        """The daemon's 'smbfuse: AREA: k=v ...' counters as they are now:
+        asks for them (SIGUSR1) and waits for the new line in the log."""
+        def count():
+            return self.stderr().count(f"smbfuse: {area}:")
+        before = count()
+        os.kill(self.proc.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while count() == before:
+            assert time.monotonic() < deadline, self.stderr()[-2000:]
+            time.sleep(0.05)
+        lines = [l for l in self.stderr().splitlines() if f"smbfuse: {area}:" in l]
+        return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", lines[-1])}
 
     def path(self, *p):
         return os.path.join(self.dir, *p)

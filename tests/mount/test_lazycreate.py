@@ -9,20 +9,9 @@ extensions, whose owner and mode only the server can tell: noposix.)"""
 import errno
 import os
 import re
-import signal
 import time
 
 from test_writebehind import counters
-
-
-def usr1_counters(m, area):
-    before = m.stderr().count(f"smbfuse: {area}:")
-    os.kill(m.proc.pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 10
-    while m.stderr().count(f"smbfuse: {area}:") == before:
-        assert time.monotonic() < deadline, m.stderr()[-2000:]
-        time.sleep(0.05)
-    return counters(m.stderr(), area)
 
 
 def test_create_write_close_is_one_compound(server, fresh_mount):
@@ -31,8 +20,8 @@ def test_create_write_close_is_one_compound(server, fresh_mount):
     m = fresh_mount(opts="vers=3.1.1,noposix").start()
     os.mkdir(m.path("lazy"))  # made here: its names are known
     n = 40
-    req0 = usr1_counters(m, "requests")
-    t0 = usr1_counters(m, "traffic")["round_trips"]
+    req0 = m.counters("requests")
+    t0 = m.counters("traffic")["round_trips"]
     for i in range(n):  # as tar does: no fstat (it would wait for the CREATE)
         fd = os.open(m.path("lazy", f"f{i}.txt"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         os.write(fd, f"file {i}\n".encode() * 100)
@@ -41,8 +30,8 @@ def test_create_write_close_is_one_compound(server, fresh_mount):
     for i in range(n):
         with open(m.backing("lazy", f"f{i}.txt")) as f:
             assert f.read() == f"file {i}\n" * 100
-    req = usr1_counters(m, "requests")
-    frames = usr1_counters(m, "traffic")["round_trips"] - t0 - 2  # the two SIGUSR1 reads
+    req = m.counters("requests")
+    frames = m.counters("traffic")["round_trips"] - t0 - 2  # the two SIGUSR1 reads
     cache = counters(m.stderr(), "cache")
     assert cache["creates_lazy"] >= n
     # one compound (CREATE + QUERY_INFO + WRITE) and a CLOSE per file:
@@ -54,7 +43,7 @@ def test_create_write_close_is_one_compound(server, fresh_mount):
     # Python's open() (and cp) fstat the new file before writing: the
     # CREATE goes alone and answers the stat, with the server's file id
     # (tar compares it later with lstat): 3 frames, as before.
-    t1 = usr1_counters(m, "traffic")["round_trips"]
+    t1 = m.counters("traffic")["round_trips"]
     for i in range(n):
         with open(m.path("lazy", f"p{i}.txt"), "w") as f:
             if i == 0:
@@ -62,7 +51,7 @@ def test_create_write_close_is_one_compound(server, fresh_mount):
                 assert made.st_size == 0
                 assert made.st_ino == os.stat(m.backing("lazy", "p0.txt")).st_ino
             f.write("python\n")
-    frames = usr1_counters(m, "traffic")["round_trips"] - t1 - 1
+    frames = m.counters("traffic")["round_trips"] - t1 - 1
     assert frames <= 3 * n + 5, frames
     st = os.stat(m.path("lazy", "p0.txt"))
     assert st.st_ino == os.stat(m.backing("lazy", "p0.txt")).st_ino and st.st_size == 7
@@ -108,7 +97,7 @@ def test_names_used_before_the_create_is_answered(server, fresh_mount):
     for name in ("b", "empty", "idle"):
         os.unlink(m.path("held", name))
     os.rmdir(m.path("held"))
-    assert usr1_counters(m, "cache")["held_for_create"] >= 1
+    assert m.counters("cache")["held_for_create"] >= 1
     m.stop()
 
 
@@ -148,7 +137,7 @@ def test_cache_none_creates_as_before(server, fresh_mount):
     os.mkdir(m.path("plain"))
     with open(m.path("plain", "f"), "w") as f:
         f.write("x")
-    assert usr1_counters(m, "cache")["creates_lazy"] == 0
+    assert m.counters("cache")["creates_lazy"] == 0
     os.unlink(m.path("plain", "f"))
     os.rmdir(m.path("plain"))
     m.stop()
@@ -167,7 +156,7 @@ def test_names_in_any_script_created_lazily(server, fresh_mount):
     for name in names:
         with open(m.backing("intl", name), "rb") as f:
             assert f.read() == name.encode()
-    assert usr1_counters(m, "cache")["creates_lazy"] >= len(names)
+    assert m.counters("cache")["creates_lazy"] >= len(names)
     for name in names:
         os.unlink(m.path("intl", name))
     os.rmdir(m.path("intl"))

@@ -6,8 +6,6 @@ watch's handle is closed first); at the default actimeo nothing is
 watched."""
 
 import os
-import re
-import signal
 import time
 
 import pytest
@@ -18,25 +16,12 @@ ACTIMEO = 30
 SOON = 8  # seconds: far below ACTIMEO, generous for a loaded machine
 
 
-def counters(m, area):
-    """The daemon's 'smbfuse: AREA: k=v ...' counters, asked for now (SIGUSR1)."""
-    def lines():
-        return [l for l in m.stderr().splitlines() if f"smbfuse: {area}:" in l]
-    before = len(lines())
-    os.kill(m.proc.pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 10
-    while len(lines()) <= before:
-        assert time.monotonic() < deadline, m.stderr()[-2000:]
-        time.sleep(0.05)
-    return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", lines()[-1])}
-
-
 def eventually(m, pred, what):
     deadline = time.monotonic() + SOON
     while not pred():
         if time.monotonic() >= deadline:
             pytest.fail(f"not seen within {SOON}s (actimeo={ACTIMEO}): {what}; "
-                        f"counters: {counters(m, 'cache')}")
+                        f"counters: {m.counters('cache')}")
         time.sleep(0.1)
 
 
@@ -76,7 +61,7 @@ def test_file_made_on_the_server_is_seen_at_once(wm):
     eventually(wm, lambda: os.path.exists(p), "a new file")
     with open(p) as f:
         assert f.read() == "hello"
-    assert counters(wm, "cache")["notifications"] >= 1
+    assert wm.counters("cache")["notifications"] >= 1
 
 
 def test_removed_and_renamed_by_another_client_are_seen(wm, server):
@@ -159,7 +144,7 @@ def test_nothing_is_watched_at_the_default_actimeo(fresh_mount):
     m = fresh_mount(opts="vers=3.1.1").start()
     os.makedirs(m.backing("nt-default"), exist_ok=True)
     os.listdir(m.path("nt-default"))
-    c = counters(m, "cache")
+    c = m.counters("cache")
     assert c["dirs_watched"] == 0
 
 
@@ -177,7 +162,7 @@ def test_watch_after_the_server_process_died():
         s.kill_serving_child()
         server_file(m, n, "during.txt", data="x")  # no watch can tell this
         deadline = time.monotonic() + SOON
-        while counters(m, "cache")["watches_ended"] < 1:
+        while m.counters("cache")["watches_ended"] < 1:
             assert time.monotonic() < deadline, m.stderr()[-3000:]
             os.listdir(m.path())  # some traffic: the loss is noticed
             time.sleep(0.1)
@@ -186,7 +171,7 @@ def test_watch_after_the_server_process_died():
         os.listdir(m.path(n))  # watched again
         server_file(m, n, "after.txt", data="y")
         eventually(m, lambda: os.path.exists(m.path(n, "after.txt")), "a change after reconnecting")
-        assert counters(m, "cache")["dirs_watched"] >= 2
+        assert m.counters("cache")["dirs_watched"] >= 2
     finally:
         proc = m.proc
         m.stop(check=False)  # (the connection's loss is a warning)
@@ -203,12 +188,12 @@ def test_a_tree_walk_watches_at_most_64_directories(fresh_mount):
         os.makedirs(m.backing("nt-walk", f"d{i:02d}"))
     os.chmod(m.backing("nt-walk"), 0o777)
     assert sum(1 for _ in os.walk(m.path("nt-walk"))) == 81
-    c = counters(m, "cache")
+    c = m.counters("cache")
     # the first 64 listed are watched; the walk does not churn through more
     assert c["dirs_watched"] == 64
     # a directory listed later, once the others are idle, is watched
     time.sleep(1.2)
     os.mkdir(m.path("nt-walk", "late"))
     os.listdir(m.path("nt-walk", "late"))
-    c2 = counters(m, "cache")
-    assert c2["dirs_watched"] == 65, (c, c2, counters(m, "fuse"))
+    c2 = m.counters("cache")
+    assert c2["dirs_watched"] == 65, (c, c2, m.counters("fuse"))

@@ -4,27 +4,8 @@ and a change by another client is seen at once (the lease break drops the
 cached pages before it is acknowledged)."""
 
 import os
-import re
-import signal
-import subprocess
 import time
 
-from conftest import Mount
-
-
-def counters(m, area):
-    os.kill(m.proc.pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 10
-    while True:
-        lines = [l for l in m.stderr().splitlines() if f"smbfuse: {area}:" in l]
-        if len(lines) > counters.seen.get((id(m), area), 0):
-            counters.seen[(id(m), area)] = len(lines)
-            return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", lines[-1])}
-        assert time.monotonic() < deadline, m.stderr()[-2000:]
-        time.sleep(0.05)
-
-
-counters.seen = {}
 
 
 def read_all(path):
@@ -38,11 +19,11 @@ def test_second_read_comes_from_the_page_cache(server, fresh_mount):
     with open(m.backing("pc-twice.bin"), "wb") as f:
         f.write(data)
     assert read_all(m.path("pc-twice.bin")) == data
-    before = counters(m, "requests").get("READ", 0)
+    before = m.counters("requests").get("READ", 0)
     assert read_all(m.path("pc-twice.bin")) == data
-    after = counters(m, "requests").get("READ", 0)
+    after = m.counters("requests").get("READ", 0)
     assert after == before, "the second read went to the server"
-    assert counters(m, "cache")["opens_kept_cache"] >= 1
+    assert m.counters("cache")["opens_kept_cache"] >= 1
     os.unlink(m.path("pc-twice.bin"))
 
 
@@ -80,7 +61,7 @@ def test_change_by_another_client_while_open_breaks_the_lease(server, fresh_moun
             time.sleep(0.05)
     finally:
         os.close(fd)
-    assert counters(m, "cache")["lease_breaks"] >= 1
+    assert m.counters("cache")["lease_breaks"] >= 1
     os.unlink(m.path("pc-open.txt"))
 
 
@@ -90,8 +71,8 @@ def test_nolease_reads_again(server, fresh_mount):
     with open(m.backing("pc-nolease.bin"), "wb") as f:
         f.write(data)
     assert read_all(m.path("pc-nolease.bin")) == data
-    before = counters(m, "requests").get("READ", 0)
+    before = m.counters("requests").get("READ", 0)
     assert read_all(m.path("pc-nolease.bin")) == data
-    assert counters(m, "requests").get("READ", 0) > before
-    assert counters(m, "cache")["opens_kept_cache"] == 0
+    assert m.counters("requests").get("READ", 0) > before
+    assert m.counters("cache")["opens_kept_cache"] == 0
     os.unlink(m.path("pc-nolease.bin"))
