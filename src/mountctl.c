@@ -329,6 +329,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	        .mapposix = cfg->mapposix,
 	        .readonly = cfg->ro,
 	        .nolease = cfg->nolease,
+	        .nodirlease = cfg->nohandlecache,
 	        .prefix = prefix,
 	};
 	/* DFS links are followed through the mount's pool, with its port
@@ -386,6 +387,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.inodes = sf_itable_new(cfg->serverino);
 	m->ctx.attr_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acregmax;
 	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
+	m->ctx.watch_max = cfg->max_cached_dirs < 0 ? 64 : cfg->max_cached_dirs;
 	m->ctx.serverino = cfg->serverino;
 	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
 	m->ctx.writeback_cache = cfg->cache == SF_CACHE_LOOSE;

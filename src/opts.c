@@ -30,6 +30,7 @@ struct sf_config *sf_config_new(void)
 	c->acregmax = c->acdirmax = -1;
 	c->serverino = true;
 	c->cruid = -1;
+	c->max_cached_dirs = -1;
 	c->timeout_s = 30;
 	c->echo_interval_s = 60;
 	c->mount_flags = g_string_new(NULL);
@@ -442,6 +443,15 @@ static bool opt_echo(struct sf_config *c, const char *k, const char *v, GError *
 	return true;
 }
 
+static bool opt_max_cached_dirs(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	unsigned long n;
+	if (!parse_num(v, 1024, &n, 10))
+		return BAD("bad max_cached_dirs=%s (0-1024)", v);
+	c->max_cached_dirs = (int)n;
+	return true;
+}
+
 static bool opt_bool(struct sf_config *c, const char *k, const char *v, GError **err)
 {
 	if (!strcmp(k, "mfsymlinks"))
@@ -464,6 +474,8 @@ static bool opt_bool(struct sf_config *c, const char *k, const char *v, GError *
 		c->hard = k[0] == 'h';
 	else if (!strcmp(k, "nolease"))
 		c->nolease = true;
+	else if (!strcmp(k, "handlecache") || !strcmp(k, "nohandlecache"))
+		c->nohandlecache = k[0] == 'n';
 	else if (!strcmp(k, "posix") || !strcmp(k, "unix") || !strcmp(k, "linux"))
 		c->posix = SF_POSIX_ON;
 	else if (!strcmp(k, "noposix") || !strcmp(k, "nounix"))
@@ -606,9 +618,9 @@ static const struct sf_opt table[] = {
         REFUSE("persistenthandles", "persistent handles are not requested; durable ones are"),
         REFUSE("handletimeout", "the server's durable handle timeout is used"),
         IMPL("nolease", SF_ARG_NONE, opt_bool, NULL, NULL),
-        REFUSE("handlecache", "directory handles are never cached"),
-        NOOP("nohandlecache", SF_ARG_NONE, "directory handles are never cached"),
-        REFUSE("max_cached_dirs", "directory handles are never cached"),
+        IMPL("handlecache", SF_ARG_NONE, opt_bool, NULL, "nohandlecache"),
+        IMPL("nohandlecache", SF_ARG_NONE, opt_bool, NULL, NULL),
+        IMPL("max_cached_dirs", SF_ARG_VALUE, opt_max_cached_dirs, "16", NULL),
         IMPL("timeout", SF_ARG_VALUE, opt_timeout, "5", NULL),
         /* names and data */
         {"iocharset", SF_ARG_VALUE, SF_OPT_NOOP, "utf8", NULL,

@@ -53,6 +53,8 @@ struct sf_config {
 	unsigned echo_interval_s; /* keep-alive ECHO interval (60) */
 	bool hard;                /* wait for a lost server without bound */
 	bool nolease;             /* no leases, hence no durable handles */
+	bool nohandlecache;       /* no directory leases (kept listings) */
+	int max_cached_dirs;      /* directories watched or leased at once (-1: 64) */
 	/* SMB 3.1.1 POSIX extensions: used when the server offers them
 	 * (AUTO, the default), required (posix) or never offered (noposix). */
 	enum { SF_POSIX_AUTO, SF_POSIX_ON, SF_POSIX_OFF } posix;

@@ -9,6 +9,7 @@
 #include "net/conn.h"
 #include "proto/create.h"
 #include "proto/fscc.h"
+#include "proto/lease.h"
 #include "proto/posix.h"
 #include "proto/smb2.h"
 
@@ -190,6 +191,10 @@ bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t ac
 /* The same with the mode a created file gets (POSIX extensions). */
 bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
                       uint32_t disposition, uint32_t options, mode_t mode, int *err);
+/* The same asking for lease (NULL: none). */
+bool create_spec_lease(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
+                       uint32_t disposition, uint32_t options, mode_t mode,
+                       const struct smb2_lease *lease, int *err);
 /* Under the POSIX extensions: the POSIX create context asking for mode
  * (written into ctx, data in buf). */
 void posix_ctx(struct smb2_create_ctx *ctx, uint8_t buf[4], mode_t mode);

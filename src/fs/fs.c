@@ -354,6 +354,13 @@ bool create_spec(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t ac
 bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
                       uint32_t disposition, uint32_t options, mode_t mode, int *err)
 {
+	return create_spec_lease(fs, s, path, access, disposition, options, mode, NULL, err);
+}
+
+bool create_spec_lease(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32_t access,
+                       uint32_t disposition, uint32_t options, mode_t mode,
+                       const struct smb2_lease *lease, int *err)
+{
 	size_t nlen, blen;
 	uint8_t *name = fs_server_path(fs, path, &nlen, err);
 	if (!name)
@@ -361,9 +368,15 @@ bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32
 	/* Under the POSIX extensions every open carries the POSIX context:
 	 * it gives the open POSIX pathname semantics (case-sensitive, any
 	 * character) and a created file its mode. */
-	struct smb2_create_ctx pc[2];
-	uint8_t pbuf[4], obuf[OWNER_CTX_MAX];
+	struct smb2_create_ctx pc[3] = {0};
+	uint8_t pbuf[4], obuf[OWNER_CTX_MAX], lq[SMB2_LEASE_CTX_V2_LEN];
 	size_t npc = 0;
+	if (lease) {
+		memcpy(pc[npc].name, "RqLs", 4);
+		pc[npc].data = lq;
+		pc[npc].data_len = smb2_lease_ctx_encode(lease, lq);
+		npc++;
+	}
 	if (fs->cfg.posix)
 		posix_ctx(&pc[npc++], pbuf, mode);
 	if (disposition != FILE_OPEN && owner_ctx(fs, &pc[npc], obuf))
@@ -372,6 +385,7 @@ bool create_spec_mode(sf_fs *fs, struct sf_req_spec *s, const char *path, uint32
 	g_free(name);
 	name = cname;
 	struct smb2_create_req q = {
+	        .oplock_level = lease ? SMB2_OPLOCK_LEVEL_LEASE : SMB2_OPLOCK_LEVEL_NONE,
 	        .desired_access = access,
 	        .file_attributes = (options & FILE_DIRECTORY_FILE) ? FILE_ATTRIBUTE_DIRECTORY
 	                                                           : FILE_ATTRIBUTE_NORMAL,

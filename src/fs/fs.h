@@ -24,7 +24,8 @@ struct sf_fs_config {
 	mode_t dir_mode;  /* and directories (0755) */
 	bool mapposix;    /* SFM mapping for names SMB cannot store */
 	bool readonly;
-	bool nolease; /* request no leases (and so no durable handles) */
+	bool nolease;    /* request no leases (and so no durable handles) */
+	bool nodirlease; /* nor directory leases (nohandlecache) */
 	/* SMB 3.1.1 POSIX extensions negotiated: modes, owners, special files
 	 * and names come from the server (proto/posix.h). */
 	bool posix;
@@ -324,6 +325,16 @@ struct sf_fs_watch;
  * errno (the watch failed or was stopped first), before ENDED. */
 struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, void *user,
                                 sf_fs_err_fn ready, void *ready_user);
+/* Whether the server may grant directory leases on fs (SMB 3.x, its
+ * DIRECTORY_LEASING capability, leases not turned off): a watch then asks
+ * for a read+handle lease on the directory it opens. */
+bool sf_fs_dir_leases(sf_fs *fs);
+/* Whether the watch holds a directory lease with read caching (known once
+ * ready was told 0): until the watch ends, no other client has added,
+ * removed or renamed a name in the directory, and the directory itself
+ * has not been removed or renamed (the server breaks the lease first and
+ * the watch then ends with ENDED). */
+bool sf_fs_watch_leased(const struct sf_fs_watch *w);
 /* Stop: cb is not called any more; closed (may be NULL) runs once the
  * handle is closed on the server (rmdir or rename of the directory must
  * wait for that: an open handle keeps a deleted directory's name, and

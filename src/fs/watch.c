@@ -16,6 +16,17 @@
  * and the caller falls back to its timeouts. sf_fs_close_all ends every
  * watch the same way (unmount: no request may stay outstanding).
  *
+ * Where the server offers directory leases (SMB 3.x, DIRECTORY_LEASING)
+ * the directory is opened with a read+handle lease (MS-SMB2 2.2.13.2.10,
+ * a new key per watch): while it is held, the names of the directory
+ * are the ones the caller last listed, whoever asks the server. Any break
+ * of it ends the watch: read caching lost means the listing changed,
+ * handle caching lost means another client wants the directory open
+ * alone (to rename or delete it), and the handle is to be closed; the
+ * break is told (SF_FS_ENDED) before it is acknowledged. Changes this
+ * mount makes break it too (no ParentLeaseKey is sent), which is simple
+ * and always right.
+ *
  * Ownership: the watch belongs to this file; the caller's pointer is
  * good until it calls sf_fs_unwatch or is told SF_FS_ENDED. */
 #define G_LOG_DOMAIN "smbfuse-fs"
@@ -23,7 +34,9 @@
 #include "fs/call.h"
 #include "fs/fs.h"
 
+#include "crypto/prim.h"
 #include "proto/create.h"
+#include "proto/lease.h"
 #include "proto/notify.h"
 #include "proto/ntstatus.h"
 #include "util/utf16.h"
@@ -51,6 +64,9 @@ struct sf_fs_watch {
 	void *closed_user;
 	sf_fs_err_fn ready; /* sf_fs_watch's, until called */
 	void *ready_user;
+	struct smb2_lease lease; /* asked for when lease.state */
+	bool leased;             /* granted with read caching, not broken */
+	bool lease_known;        /* registered with the tree */
 };
 
 static void tell_ready(struct sf_fs_watch *w, int err)
@@ -79,10 +95,19 @@ static void closed_done(struct call *c)
 	watch_free(c->cb);
 }
 
+static void lease_gone(struct sf_fs_watch *w)
+{
+	w->leased = false;
+	if (w->lease_known)
+		sf_tree_dir_lease_gone(w->fs->tree, w->lease.key);
+	w->lease_known = false;
+}
+
 /* Nothing in flight any more: close the handle (if any), then free. */
 static void finish(struct sf_fs_watch *w)
 {
 	forget(w);
+	lease_gone(w);
 	if (!w->open) {
 		watch_free(w);
 		return;
@@ -195,6 +220,36 @@ static void arm(struct sf_fs_watch *w)
 	tell_ready(w, 0);
 }
 
+/* The server broke the directory lease (handle.c, before acknowledging). */
+static void lease_broken(void *user, uint32_t new_state)
+{
+	struct sf_fs_watch *w = user;
+	g_debug("directory lease broken to 0x%x: watch ends", new_state);
+	lease_gone(w);
+	if (w->stopped)
+		return;
+	tell(w, SF_FS_ENDED, NULL);
+	w->stopped = true;
+	w->cb = NULL;
+	/* (the answer to the cancelled CHANGE_NOTIFY closes the handle) */
+	if (w->req)
+		sf_tree_cancel(w->fs->tree, w->req, false);
+}
+
+static void take_lease(struct sf_fs_watch *w, const struct smb2_create_rsp *cr)
+{
+	const struct smb2_create_ctx *lc = smb2_create_rsp_ctx(cr, "RqLs");
+	struct smb2_lease l;
+	if (!w->lease.state || cr->oplock_level != SMB2_OPLOCK_LEVEL_LEASE || !lc ||
+	    smb2_lease_ctx_decode(lc->data, lc->data_len, &l) != 0 ||
+	    memcmp(l.key, w->lease.key, 16) != 0 || !l.state)
+		return;
+	/* Registered whatever was granted: a break of it is ours to answer. */
+	sf_tree_dir_lease_held(w->fs->tree, w->lease.key, lease_broken, w);
+	w->lease_known = true;
+	w->leased = (l.state & SMB2_LEASE_READ_CACHING) != 0;
+}
+
 static void opened(struct call *c)
 {
 	struct sf_fs_watch *w = c->cb;
@@ -208,6 +263,7 @@ static void opened(struct call *c)
 	}
 	w->fid = cr.fid;
 	w->open = true;
+	take_lease(w, &cr);
 	if (w->stopped)
 		finish(w);
 	else
@@ -222,10 +278,18 @@ struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, 
 	/* (FILE_LIST_DIRECTORY is the right CHANGE_NOTIFY needs, 3.3.5.19.) */
 	struct sf_req_spec s;
 	int err = 0;
-	if (!create_spec(fs, &s, path, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-	                 FILE_OPEN, FILE_DIRECTORY_FILE, &err))
+	struct smb2_lease lease = {0};
+	if (sf_fs_dir_leases(fs)) {
+		sf_random(lease.key, 16);
+		lease.state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+		lease.v2 = true;
+	}
+	if (!create_spec_lease(fs, &s, path,
+	                       FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE, FILE_OPEN,
+	                       FILE_DIRECTORY_FILE, 0755, lease.state ? &lease : NULL, &err))
 		return NULL;
 	struct sf_fs_watch *w = g_new0(struct sf_fs_watch, 1);
+	w->lease = lease;
 	w->fs = fs;
 	w->cb = cb;
 	w->user = user;
@@ -234,6 +298,21 @@ struct sf_fs_watch *sf_fs_watch(sf_fs *fs, const char *path, sf_fs_watch_fn cb, 
 	fs->watches = g_list_prepend(fs->watches, w);
 	call_run(call_new(fs, opened, w, NULL), &s, 1);
 	return w;
+}
+
+bool sf_fs_dir_leases(sf_fs *fs)
+{
+	if (fs->cfg.nolease || fs->cfg.nodirlease || !fs->tree)
+		return false;
+	const struct sf_negotiated *n =
+	        sf_conn_negotiated(sf_session_conn(sf_tree_session(fs->tree)));
+	return n->dialect >= SMB2_DIALECT_0300 &&
+	       (n->capabilities & SMB2_GLOBAL_CAP_DIRECTORY_LEASING);
+}
+
+bool sf_fs_watch_leased(const struct sf_fs_watch *w)
+{
+	return w && w->leased && !w->stopped;
 }
 
 void sf_fs_unwatch(struct sf_fs_watch *w, sf_fs_err_fn closed, void *user)

@@ -17,7 +17,11 @@
  * for the same time: a LOOKUP that comes when the kernel's entry expired
  * (`stat` of every file after an `ls -l` of thousands) is answered from
  * them, and a directory whose listing expired is listed again rather than
- * asked name by name. A name this mount changes loses its attributes. */
+ * asked name by name. A name this mount changes loses its attributes.
+ *
+ * While a directory lease is held on the directory (watch.c), its set and
+ * attributes are trusted past acdirmax (sf_dcache_hold): no other client
+ * can add, remove or rename a name without the lease being broken first. */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
 #include "fuse/cattr.h"
@@ -54,6 +58,7 @@ struct dlist {
 	gint64 until;      /* monotonic time (us) it may be trusted until */
 	GHashTable *attrs; /* exact name -> struct lattr from the listing */
 	gint64 listed_at;  /* when that listing was asked for */
+	bool held;         /* trusted past until: a directory lease is held */
 	bool expired;      /* past until: names freed, only relist kept */
 	bool relist;       /* it was small: list it again when asked */
 };
@@ -77,7 +82,7 @@ static struct dlist *get_or_stale(struct sf_fuse *f, uint64_t dir, bool *stale)
 	struct dlist *d = g_hash_table_lookup(f->dcache, &dir);
 	if (!d)
 		return NULL;
-	if (d->until > g_get_monotonic_time())
+	if (d->held || d->until > g_get_monotonic_time())
 		return d;
 	if (!d->expired) {
 		d->expired = true;
@@ -110,6 +115,14 @@ static struct dlist *install(struct sf_fuse *f, uint64_t dir)
 	return d;
 }
 
+/* For how long more the kernel may keep what d says (seconds). */
+static double ttl_of(const struct sf_fuse *f, const struct dlist *d)
+{
+	if (d->held)
+		return f->entry_timeout;
+	return (double)(d->until - g_get_monotonic_time()) / G_USEC_PER_SEC;
+}
+
 static char *fold(const char *name)
 {
 	return g_utf8_casefold(name, -1);
@@ -138,11 +151,11 @@ uint64_t sf_dcache_listing_begins(struct sf_fuse *f)
 	return f->dcache_changes;
 }
 
-void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 start,
+bool sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 start,
                       GPtrArray *entries)
 {
 	if (token != f->dcache_changes || entries->len > DC_MAX_NAMES)
-		return;
+		return false;
 	struct dlist *d = install(f, dir);
 	if (d) {
 		/* the key is the value's own name: replaced, never inserted */
@@ -158,11 +171,20 @@ void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 st
 			g_hash_table_replace(d->attrs, a->name, a);
 		}
 	}
+	return d != NULL;
+}
+
+void sf_dcache_hold(struct sf_fuse *f, uint64_t dir, bool held)
+{
+	struct dlist *d = f->dcache ? g_hash_table_lookup(f->dcache, &dir) : NULL;
+	if (d && !d->expired)
+		d->held = held;
 }
 
 void sf_dcache_added(struct sf_fuse *f, uint64_t dir, const char *name)
 {
 	f->dcache_changes++;
+	sf_fw_unlist(f, dir);
 	struct dlist *d = get(f, dir);
 	if (d)
 		count(d, name, +1);
@@ -173,6 +195,7 @@ void sf_dcache_added(struct sf_fuse *f, uint64_t dir, const char *name)
 void sf_dcache_removed(struct sf_fuse *f, uint64_t dir, const char *name)
 {
 	f->dcache_changes++;
+	sf_fw_unlist(f, dir);
 	struct dlist *d = get(f, dir);
 	if (d)
 		count(d, name, -1);
@@ -207,6 +230,7 @@ bool sf_dcache_note(struct sf_fuse *f, uint64_t dir, const char *name, enum sf_d
 void sf_dcache_forget(struct sf_fuse *f, uint64_t dir)
 {
 	f->dcache_changes++;
+	sf_fw_unlist(f, dir);
 	if (f->dcache)
 		g_hash_table_remove(f->dcache, &dir);
 }
@@ -222,7 +246,7 @@ enum sf_dcache_answer sf_dcache_absent(struct sf_fuse *f, uint64_t dir, const ch
 	bool absent = !g_hash_table_contains(d->names, k);
 	g_free(k);
 	if (absent) {
-		*ttl = (double)(d->until - g_get_monotonic_time()) / G_USEC_PER_SEC;
+		*ttl = ttl_of(f, d);
 		f->stats.negative_hits++;
 	}
 	return absent ? SF_DC_ABSENT : SF_DC_UNKNOWN;
@@ -236,7 +260,7 @@ bool sf_dcache_attr(struct sf_fuse *f, uint64_t dir, const char *name, struct st
 	if (!l)
 		return false;
 	sf_cattr_unpack(&l->a, st);
-	*ttl = (double)(d->until - g_get_monotonic_time()) / G_USEC_PER_SEC;
+	*ttl = ttl_of(f, d);
 	*listed_at = d->listed_at;
 	return true;
 }

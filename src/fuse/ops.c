@@ -68,7 +68,7 @@ static void relisted(void *user, int err, GPtrArray *entries)
 	        err ? 0 : entries->len);
 	if (!err) {
 		sf_dcache_listed(o->f, o->parent, (uint64_t)o->off, (gint64)o->size, entries);
-		sf_fw_listed(o->f, o->parent);
+		sf_fw_listed(o->f, o->parent, false, NULL, NULL, NULL, 0);
 		g_ptr_array_unref(entries);
 		if (sf_dcache_absent(o->f, o->parent, o->name, &ttl) == SF_DC_ABSENT) {
 			struct fuse_entry_param e = {0};
@@ -116,6 +116,13 @@ static void sf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	if (lookup_from_listing(o))
 		return;
+	struct stat st;
+	if (known && sf_fw_self(f, known, &st)) { /* a directory under lease */
+		o->listed = true;
+		reply_entry(o, &st);
+		op_free(o);
+		return;
+	}
 	sf_fs_stat(op_fs(o), o->path, entry_done, o);
 }
 
@@ -197,6 +204,12 @@ static void sf_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	bool by_handle = fi && fi->fh && !((struct sf_fs_handle *)(uintptr_t)fi->fh)->dir;
 	if (!p && !by_handle) {
 		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	struct stat st;
+	if (!by_handle && sf_fw_self(ctx_of(req), ino, &st)) { /* a directory under lease */
+		fix_ino(ctx_of(req), &st, ino);
+		fuse_reply_attr(req, &st, ctx_of(req)->attr_timeout);
 		return;
 	}
 	struct attr_op *a = g_new(struct attr_op, 1);
@@ -300,6 +313,9 @@ struct dir_state {
 	uint64_t ino;       /* the directory's node id */
 	GPtrArray *entries; /* NULL until listed; without "." and ".." */
 	ino_t dot_ino[2];   /* inode numbers of "." and ".." */
+	struct stat self;   /* what "." gave, when has_self */
+	bool has_self;
+	gint64 kept_at; /* entries are a listing kept under lease, of then */
 };
 
 static void dir_state_free(gpointer p)
@@ -411,9 +427,12 @@ static void reply_dir(struct rd_op *r)
 			if (e && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
 				e = NULL, ep.attr.st_mode = st.st_mode & S_IFMT;
 			/* A file being written here: its size on the server is
-			 * not final yet, the kernel's is. */
+			 * not final yet, the kernel's is. Nor does a listing
+			 * kept under lease describe a file changed here since. */
 			uint64_t known = e ? sf_itable_find(f->inodes, r->ino, name) : 0;
-			if (known && sf_wb_pending(f, known))
+			if (known &&
+			    (sf_wb_pending(f, known) ||
+			     (r->d->kept_at && sf_ac_changed_at(f, known) >= r->d->kept_at)))
 				e = NULL, ep.attr.st_mode = st.st_mode & S_IFMT;
 			if (e)
 				ep.ino = sf_itable_lookup(f->inodes, r->ino, name, &st);
@@ -465,6 +484,10 @@ static void set_dots(struct sf_fuse *f, struct dir_state *d, GPtrArray *entries)
 			i++;
 			continue;
 		}
+		if (which == 0 && !e->lookup) {
+			d->self = e->st;
+			d->has_self = true;
+		}
 		/* The share root's ".." is the root itself (nothing is above it). */
 		if (f->serverino && e->st.st_ino && !(which == 1 && root))
 			d->dot_ino[which] = e->st.st_ino;
@@ -480,10 +503,13 @@ static void list_done(void *user, int err, GPtrArray *entries)
 	if (err) {
 		fuse_reply_err(r->req, err);
 	} else {
-		set_dots(ctx_of(r->req), r->d, entries);
-		sf_dcache_listed(ctx_of(r->req), r->ino, r->token, r->started, entries);
-		sf_fw_listed(ctx_of(r->req), r->ino);
+		struct sf_fuse *f = ctx_of(r->req);
+		set_dots(f, r->d, entries);
+		bool whole = sf_dcache_listed(f, r->ino, r->token, r->started, entries);
+		sf_fw_listed(f, r->ino, whole, entries, r->d->dot_ino,
+		             r->d->has_self ? &r->d->self : NULL, r->started);
 		r->d->entries = entries;
+		r->d->kept_at = 0;
 		reply_dir(r);
 	}
 	g_free(r);
@@ -517,6 +543,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		g_ptr_array_unref(r->d->entries);
 		r->d->entries = NULL;
 	}
+	if (!r->d->entries &&
+	    sf_fw_listing(ctx_of(req), ino, &r->d->entries, r->d->dot_ino, &r->d->kept_at))
+		g_debug("listing of node %" G_GUINT64_FORMAT " kept under lease", (uint64_t)ino);
 	if (r->d->entries) {
 		reply_dir(r);
 		g_free(r);

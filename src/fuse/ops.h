@@ -28,12 +28,15 @@ struct sf_fuse_stats {
 	uint64_t watches_started;       /* directories watched (watch.c) */
 	uint64_t watches_ended;         /* watches the server ended */
 	uint64_t notifications;         /* changes told by the server */
+	uint64_t dir_leases;            /* watches granted a directory lease */
+	uint64_t dir_lease_hits;        /* listings and stats answered under one */
 };
 
 struct sf_fuse {
 	sf_fs *fs;
 	struct sf_itable *inodes;
 	double attr_timeout, entry_timeout;
+	int watch_max; /* directories watched at once (max_cached_dirs) */
 	bool serverino;
 	bool direct_io;       /* cache=none */
 	bool writeback_cache; /* cache=loose: the kernel keeps dirty pages */

@@ -136,8 +136,11 @@ void sf_dcache_new_dir(struct sf_fuse *f, uint64_t dir);
 uint64_t sf_dcache_listing_begins(struct sf_fuse *f);
 /* entries: struct sf_fs_dirent, the whole directory. */
 /* start: when the listing was asked for (monotonic us). */
-void sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 start,
+/* true when the listing was taken as dir's set of names. */
+bool sf_dcache_listed(struct sf_fuse *f, uint64_t dir, uint64_t token, gint64 start,
                       GPtrArray *entries);
+/* While held, dir's set is trusted past acdirmax (a directory lease). */
+void sf_dcache_hold(struct sf_fuse *f, uint64_t dir, bool held);
 /* This mount made or removed a name. */
 void sf_dcache_added(struct sf_fuse *f, uint64_t dir, const char *name);
 void sf_dcache_removed(struct sf_fuse *f, uint64_t dir, const char *name);
@@ -165,8 +168,23 @@ bool sf_dcache_note(struct sf_fuse *f, uint64_t dir, const char *name, enum sf_d
  * on at once. */
 typedef void (*sf_fw_cont)(void *user);
 bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user);
-/* dir was listed whole: its watch lasts as long as that listing's cache. */
-void sf_fw_listed(struct sf_fuse *f, uint64_t dir);
+/* dir was listed: its watch lasts as long as that listing's cache. When
+ * the watch holds a directory lease and whole (the listing was taken as
+ * the set of names, sf_dcache_listed), the listing is kept to answer the
+ * next ones: entries (without "." and ".."), dots (their inode numbers),
+ * self (the attributes "." gave, may be NULL), started (when it was asked
+ * for). */
+void sf_fw_listed(struct sf_fuse *f, uint64_t dir, bool whole, GPtrArray *entries,
+                  const ino_t dots[2], const struct stat *self, gint64 started);
+/* The listing of dir kept under a directory lease (a new reference) with
+ * its dots and when it was asked for; false when there is none. */
+bool sf_fw_listing(struct sf_fuse *f, uint64_t dir, GPtrArray **entries, ino_t dots[2],
+                   gint64 *started);
+/* The attributes of the directory dir itself, under its lease, unless
+ * this mount changed it since. */
+bool sf_fw_self(struct sf_fuse *f, uint64_t dir, struct stat *st);
+/* This mount changed a name in dir: a kept listing of it is out of date. */
+void sf_fw_unlist(struct sf_fuse *f, uint64_t dir);
 /* The kernel is told name is absent from dir (a negative entry). */
 void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name);
 /* Before removing or renaming path (and path2, may be NULL): when

@@ -5,16 +5,16 @@
  *
  * A directory is watched from the moment it is listed whole (its names
  * then answer lookups, dircache.c) until that listing could expire
- * (acdirmax after the last listing), at most FW_MAX directories, the
+ * (acdirmax after the last listing), at most max_cached_dirs (64) directories, the
  * least recently listed dropped first, but only when it was last listed
  * FW_BUSY_US ago or more: a tree walk (find, ls -R, du) lists thousands
  * of directories once each, and watching each for a moment would cost it
  * three requests and a round trip per directory; it watches the first
- * FW_MAX and lists the rest as before. A watch holds the directory open
+ * ones and lists the rest as before. A watch holds the directory open
  * on the server and costs a CREATE, a CHANGE_NOTIFY per change and a
  * CLOSE, so it is only kept where the caches last longer than the
- * default second (acdirmax > 1): within a second actimeo already
- * promises what a watch would.
+ * default second (acdirmax > 1), or the server grants directory leases
+ * (below): within a second actimeo already promises what a watch would.
  *
  * A change to a name drops what is known of it: its attributes here, the
  * directory's set of names when a name went away (dircache.c), the
@@ -35,17 +35,29 @@
  * it are closed (and the operation waits for that): an open handle keeps
  * a removed directory's name until it is closed, and Samba 4.17 refuses
  * (ACCESS_DENIED) a rename of a directory below which the same session
- * holds handles open (test_notify.py fails with EACCES without this). */
+ * holds handles open (test_notify.py fails with EACCES without this).
+ *
+ * Where the server grants directory leases (fs/watch.c asks for one with
+ * each watch, also at the default acdirmax of 1 s) a watched directory is
+ * kept for FW_LEASE_KEEP_US after its last listing, and while its lease
+ * is held its last listing answers the next ones (readdir), its set of
+ * names and their attributes answer lookups past acdirmax (dircache.c),
+ * and the attributes its "." entry gave answer stat of the directory: a
+ * second `ls -l` sends nothing. Any change told, this mount's own changes
+ * in it, and the end of the lease (a break ends the watch) drop that
+ * listing; a file this mount changed since the listing is not described
+ * by it (its attributes come from a lookup). */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
 #include "fuse/ops_int.h"
 
 #include <string.h>
 
-#define FW_MAX     64
 #define FW_BUSY_US (1 * G_USEC_PER_SEC)
 /* A change of a file this mount made within this long is its own. */
 #define FW_OWN_US (2 * G_USEC_PER_SEC)
+/* A directory under lease is kept this long after it was last listed. */
+#define FW_LEASE_KEEP_US (60 * G_USEC_PER_SEC)
 
 struct fw {
 	struct sf_fuse *f;
@@ -60,6 +72,13 @@ struct fw {
 	GHashTable *neg;
 	bool ready;      /* the first CHANGE_NOTIFY is out */
 	GArray *waiters; /* struct waiter: listings held until ready */
+	bool leased;     /* a directory lease was granted with the watch */
+	/* The last listing, while leased and nothing changed since. */
+	GPtrArray *listing;
+	ino_t dots[2];
+	struct stat self;
+	bool has_self;
+	gint64 listing_at; /* when it was asked for */
 };
 struct waiter {
 	sf_fw_cont cont;
@@ -105,9 +124,22 @@ static void kinval(struct sf_fuse *f, enum inval_kind kind, uint64_t ino, const 
 	g_thread_pool_push(f->watch_pool, k, NULL);
 }
 
+static void arm_timer(struct sf_fuse *f, struct fw *fw);
+
+static void unlist(struct fw *fw)
+{
+	g_clear_pointer(&fw->listing, g_ptr_array_unref);
+	fw->has_self = false;
+}
+
 static void fw_ready(void *user, int err)
 {
 	struct fw *fw = user;
+	if (!err && !fw->ready && sf_fs_watch_leased(fw->w)) {
+		fw->leased = true;
+		fw->f->stats.dir_leases++;
+		arm_timer(fw->f, fw);
+	}
 	fw->ready = true;
 	GArray *ws = fw->waiters;
 	fw->waiters = NULL;
@@ -129,6 +161,9 @@ static void fw_free(struct fw *fw)
 	g_hash_table_remove(f->watched, &fw->ino);
 	if (fw->neg)
 		g_hash_table_destroy(fw->neg);
+	if (fw->leased)
+		sf_dcache_hold(f, fw->ino, false);
+	unlist(fw);
 	g_free(fw);
 }
 
@@ -168,6 +203,7 @@ static void on_change(void *user, enum sf_fs_change what, const char *name)
 	struct sf_fuse *f = fw->f;
 	uint64_t dir = fw->ino;
 	f->stats.notifications++;
+	unlist(fw);
 	if (what == SF_FS_ENDED) {
 		f->stats.watches_ended++;
 		fw->w = NULL; /* gone: not to be unwatched */
@@ -236,12 +272,16 @@ static void arm_timer(struct sf_fuse *f, struct fw *fw)
 		g_source_remove(fw->timer);
 	/* (a little past the listing's own expiry, which the kernel may
 	 * still be using) */
-	fw->timer = g_timeout_add((guint)(f->entry_timeout * 1000) + 500, expired, fw);
+	guint ms = (guint)(f->entry_timeout * 1000) + 500;
+	if (fw->leased && ms < FW_LEASE_KEEP_US / 1000)
+		ms = FW_LEASE_KEEP_US / 1000;
+	fw->timer = g_timeout_add(ms, expired, fw);
 }
 
 bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user)
 {
-	if (f->entry_timeout <= 1 || f->stopping || !f->fs || !f->se)
+	if (f->entry_timeout <= 0 || f->stopping || !f->fs || !f->se ||
+	    (f->entry_timeout <= 1 && !sf_fs_dir_leases(f->fs)))
 		return false;
 	if (!f->watched)
 		f->watched = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -253,7 +293,9 @@ bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user)
 		const char *path = sf_itable_path(f->inodes, dir);
 		if (!path)
 			return false;
-		if (g_queue_get_length(&f->watch_lru) >= FW_MAX) {
+		if (f->watch_max <= 0)
+			return false;
+		if (g_queue_get_length(&f->watch_lru) >= (guint)f->watch_max) {
 			struct fw *old = g_queue_peek_tail(&f->watch_lru);
 			if (g_get_monotonic_time() - old->listed < FW_BUSY_US)
 				return false; /* a tree walk: not watched */
@@ -283,11 +325,61 @@ bool sf_fw_prepare(struct sf_fuse *f, uint64_t dir, sf_fw_cont cont, void *user)
 	return true;
 }
 
-void sf_fw_listed(struct sf_fuse *f, uint64_t dir)
+static struct fw *leased_fw(struct sf_fuse *f, uint64_t dir)
+{
+	struct fw *fw = f->watched ? g_hash_table_lookup(f->watched, &dir) : NULL;
+	return fw && fw->leased && sf_fs_watch_leased(fw->w) ? fw : NULL;
+}
+
+void sf_fw_listed(struct sf_fuse *f, uint64_t dir, bool whole, GPtrArray *entries,
+                  const ino_t dots[2], const struct stat *self, gint64 started)
+{
+	struct fw *fw = f->watched ? g_hash_table_lookup(f->watched, &dir) : NULL;
+	if (!fw)
+		return;
+	arm_timer(f, fw);
+	if (!whole || !leased_fw(f, dir))
+		return;
+	unlist(fw);
+	fw->listing = g_ptr_array_ref(entries);
+	fw->dots[0] = dots[0], fw->dots[1] = dots[1];
+	fw->has_self = self != NULL;
+	if (self)
+		fw->self = *self;
+	fw->listing_at = started;
+	sf_dcache_hold(f, dir, true);
+}
+
+bool sf_fw_listing(struct sf_fuse *f, uint64_t dir, GPtrArray **entries, ino_t dots[2],
+                   gint64 *started)
+{
+	struct fw *fw = leased_fw(f, dir);
+	if (!fw || !fw->listing)
+		return false;
+	*entries = g_ptr_array_ref(fw->listing);
+	dots[0] = fw->dots[0], dots[1] = fw->dots[1];
+	*started = fw->listing_at;
+	fw->listed = g_get_monotonic_time();
+	arm_timer(f, fw);
+	f->stats.dir_lease_hits++;
+	return true;
+}
+
+bool sf_fw_self(struct sf_fuse *f, uint64_t dir, struct stat *st)
+{
+	struct fw *fw = leased_fw(f, dir);
+	if (!fw || !fw->has_self || sf_ac_changed_at(f, dir) >= fw->listing_at)
+		return false;
+	*st = fw->self;
+	f->stats.dir_lease_hits++;
+	return true;
+}
+
+void sf_fw_unlist(struct sf_fuse *f, uint64_t dir)
 {
 	struct fw *fw = f->watched ? g_hash_table_lookup(f->watched, &dir) : NULL;
 	if (fw)
-		arm_timer(f, fw);
+		unlist(fw);
 }
 
 void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name)

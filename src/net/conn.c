@@ -1325,8 +1325,10 @@ static void start_negotiate(sf_conn *c)
 			q.dialects[q.dialect_count++] = all[i];
 	q.security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED |
 	                  (c->opts.require_signing ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0);
+	/* (DIRECTORY_LEASING: listings kept while a directory lease is
+	 * held, fs/watch.c.) */
 	q.capabilities = SMB2_GLOBAL_CAP_DFS | SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING |
-	                 SMB2_GLOBAL_CAP_ENCRYPTION;
+	                 SMB2_GLOBAL_CAP_ENCRYPTION | SMB2_GLOBAL_CAP_DIRECTORY_LEASING;
 	/* One ClientGuid for the connection's whole life: a durable handle is
 	 * reclaimed only by the client that opened it (3.3.5.9.12). */
 	memcpy(q.client_guid, c->client_guid, 16);

@@ -45,6 +45,13 @@ struct dhandle {
 struct sf_handles {
 	GHashTable *by_fid;  /* orig (16 bytes) -> struct dhandle */
 	GPtrArray *renaming; /* struct rename: sent, not yet answered */
+	GArray *dir_leases;  /* struct dir_lease */
+};
+
+struct dir_lease {
+	uint8_t key[16];
+	sf_tree_dir_break_fn broken;
+	void *user;
 };
 
 /* A rename whose answer has not come: if the connection was lost, it may
@@ -86,6 +93,7 @@ sf_handles *sf_handles_new(void)
 	sf_handles *h = g_new0(sf_handles, 1);
 	h->by_fid = g_hash_table_new_full(fid_hash, fid_equal, NULL, dhandle_free);
 	h->renaming = g_ptr_array_new_with_free_func(rename_free);
+	h->dir_leases = g_array_new(FALSE, FALSE, sizeof(struct dir_lease));
 	return h;
 }
 
@@ -95,6 +103,7 @@ void sf_handles_free(sf_handles *h)
 		return;
 	g_hash_table_destroy(h->by_fid);
 	g_ptr_array_unref(h->renaming);
+	g_array_unref(h->dir_leases);
 	g_free(h);
 }
 
@@ -258,6 +267,45 @@ void sf_tree_break_done(sf_break_ack *a)
 	g_free(a);
 }
 
+void sf_tree_dir_lease_held(sf_tree *t, const uint8_t key[16], sf_tree_dir_break_fn broken,
+                            void *user)
+{
+	struct dir_lease d = {.broken = broken, .user = user};
+	memcpy(d.key, key, 16);
+	g_array_append_val(t->handles->dir_leases, d);
+}
+
+void sf_tree_dir_lease_gone(sf_tree *t, const uint8_t key[16])
+{
+	GArray *a = t->handles->dir_leases;
+	for (guint i = 0; i < a->len; i++)
+		if (!memcmp(g_array_index(a, struct dir_lease, i).key, key, 16)) {
+			g_array_remove_index_fast(a, i);
+			return;
+		}
+}
+
+/* A break of a directory lease: told, then acknowledged (the holder
+ * dropped what it cached, synchronously, and closes its handle). */
+static bool dir_lease_break(sf_tree *t, const struct smb2_lease_break *lb)
+{
+	GArray *a = t->handles->dir_leases;
+	for (guint i = 0; i < a->len; i++) {
+		struct dir_lease d = g_array_index(a, struct dir_lease, i);
+		if (memcmp(d.key, lb->key, 16))
+			continue;
+		sf_tree_stats(t)->lease_breaks++;
+		d.broken(d.user, lb->new_state);
+		if (lb->flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED) {
+			size_t alen;
+			uint8_t *ack = smb2_lease_break_ack_encode(lb->key, lb->new_state, &alen);
+			send_ack(t, ack, alen);
+		}
+		return true;
+	}
+	return false;
+}
+
 bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force)
 {
 	if (len < SMB2_HDR_LEN)
@@ -266,6 +314,8 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 	size_t blen = len - SMB2_HDR_LEN;
 	struct smb2_lease_break lb;
 	if (smb2_lease_break_decode(body, blen, &lb) == 0) {
+		if (dir_lease_break(t, &lb))
+			return true;
 		bool ours = false;
 		GHashTableIter it;
 		gpointer v;

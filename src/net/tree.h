@@ -139,6 +139,17 @@ typedef void (*sf_tree_break_fn)(void *user, struct smb2_fileid fid, uint32_t ne
 void sf_tree_set_break_hook(sf_tree *t, sf_tree_break_fn hook, void *user);
 void sf_tree_break_done(sf_break_ack *ack);
 
+/* A directory lease (MS-SMB2 3.3.1.4, DIRECTORY_LEASING) held on an open
+ * directory that is not a registered handle: a break of it (any break:
+ * losing handle caching means the handle must be closed, losing read
+ * caching that the listing may not be trusted) is told to broken(user,
+ * new_state) at once and then acknowledged. The holder forgets it
+ * (sf_tree_dir_lease_gone) when its handle is closed or lost. */
+typedef void (*sf_tree_dir_break_fn)(void *user, uint32_t new_state);
+void sf_tree_dir_lease_held(sf_tree *t, const uint8_t key[16], sf_tree_dir_break_fn broken,
+                            void *user);
+void sf_tree_dir_lease_gone(sf_tree *t, const uint8_t key[16]);
+
 /* ---- for the pool (the reconnect driver) ------------------------------ */
 
 /* The connection broke: stop sending; in-flight requests come back. */
