@@ -388,6 +388,7 @@ static int run(struct mount_state *m, struct sf_config *cfg)
 	m->ctx.attr_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acregmax;
 	m->ctx.entry_timeout = cfg->cache == SF_CACHE_NONE ? 0 : cfg->acdirmax;
 	m->ctx.watch_max = cfg->max_cached_dirs < 0 ? 64 : cfg->max_cached_dirs;
+	m->ctx.closetimeo_ms = (int)(cfg->closetimeo * 1000);
 	m->ctx.serverino = cfg->serverino;
 	m->ctx.direct_io = cfg->cache == SF_CACHE_NONE;
 	m->ctx.writeback_cache = cfg->cache == SF_CACHE_LOOSE;
@@ -503,6 +504,7 @@ static void teardown(struct mount_state *m)
 		sf_stats_emit(m->client, &m->ctx, print_line, NULL);
 		users_line(m, print_line, NULL);
 	}
+	sf_dc_stop(&m->ctx); /* handles kept open after their close */
 	if (m->ctx.fs) {
 		sf_fs_close_all(m->ctx.fs);
 		sf_fs_stop(m->ctx.fs); /* no DFS failover while the pool goes */

@@ -31,6 +31,7 @@ struct sf_config *sf_config_new(void)
 	c->serverino = true;
 	c->cruid = -1;
 	c->max_cached_dirs = -1;
+	c->closetimeo = 1.0;
 	c->timeout_s = 30;
 	c->echo_interval_s = 60;
 	c->mount_flags = g_string_new(NULL);
@@ -443,6 +444,15 @@ static bool opt_echo(struct sf_config *c, const char *k, const char *v, GError *
 	return true;
 }
 
+static bool opt_closetimeo(struct sf_config *c, const char *k, const char *v, GError **err)
+{
+	unsigned long n;
+	if (!parse_num(v, 3600, &n, 10))
+		return BAD("bad closetimeo=%s (0-3600 seconds)", v);
+	c->closetimeo = (double)n;
+	return true;
+}
+
 static bool opt_max_cached_dirs(struct sf_config *c, const char *k, const char *v, GError **err)
 {
 	unsigned long n;
@@ -646,7 +656,7 @@ static const struct sf_opt table[] = {
         IMPL("actimeo", SF_ARG_VALUE, opt_actimeo, "7", NULL),
         IMPL("acregmax", SF_ARG_VALUE, opt_actimeo, "7", NULL),
         IMPL("acdirmax", SF_ARG_VALUE, opt_actimeo, "7", NULL),
-        REFUSE("closetimeo", "handles are closed when the file is"),
+        IMPL("closetimeo", SF_ARG_VALUE, opt_closetimeo, "5", NULL),
         IMPL("rsize", SF_ARG_VALUE, opt_iosize, "65536", NULL),
         IMPL("rasize", SF_ARG_VALUE, opt_rasize, "1048576", NULL),
         IMPL("wsize", SF_ARG_VALUE, opt_iosize, "65536", NULL),

@@ -55,6 +55,7 @@ struct sf_config {
 	bool nolease;             /* no leases, hence no durable handles */
 	bool nohandlecache;       /* no directory leases (kept listings) */
 	int max_cached_dirs;      /* directories watched or leased at once (-1: 64) */
+	double closetimeo;        /* seconds a closed file stays open (1; 0: off) */
 	/* SMB 3.1.1 POSIX extensions: used when the server offers them
 	 * (AUTO, the default), required (posix) or never offered (noposix). */
 	enum { SF_POSIX_AUTO, SF_POSIX_ON, SF_POSIX_OFF } posix;

@@ -119,21 +119,22 @@ void sf_stats_emit(const struct sf_client *cl, const struct sf_fuse *f, sf_stats
 	g_string_append_printf(s, " operations=%" PRIu64 " round_trips_per_operation=%.2f", ops,
 	                       ops ? (double)cs.sent / (double)ops : 0.0);
 	emit(s, line, user);
-	g_string_printf(s,
-	                "smbfuse: cache: lease_breaks=%" PRIu64 " writes_behind=%" PRIu64
-	                " writes_waited=%" PRIu64 " write_errors_deferred=%" PRIu64
-	                " negative_lookups_local=%" PRIu64 " opens_kept_cache=%" PRIu64
-	                " cache_dropped_by_break=%" PRIu64 " setattr_local=%" PRIu64
-	                " lookups_from_listing=%" PRIu64 " creates_lazy=%" PRIu64
-	                " held_for_create=%" PRIu64 " dirs_watched=%" PRIu64
-	                " watches_ended=%" PRIu64 " notifications=%" PRIu64 " dir_leases=%" PRIu64
-	                " dir_lease_hits=%" PRIu64,
-	                rs ? rs->lease_breaks : 0, f->stats.writes_behind, f->stats.writes_waited,
-	                f->stats.write_errors_deferred, f->stats.negative_hits, f->stats.cache_kept,
-	                f->stats.cache_dropped, f->stats.setattr_local, f->stats.listing_hits,
-	                f->stats.lazy_creates, f->stats.lazy_held, f->stats.watches_started,
-	                f->stats.watches_ended, f->stats.notifications, f->stats.dir_leases,
-	                f->stats.dir_lease_hits);
+	g_string_printf(
+	        s,
+	        "smbfuse: cache: lease_breaks=%" PRIu64 " writes_behind=%" PRIu64
+	        " writes_waited=%" PRIu64 " write_errors_deferred=%" PRIu64
+	        " negative_lookups_local=%" PRIu64 " opens_kept_cache=%" PRIu64
+	        " cache_dropped_by_break=%" PRIu64 " setattr_local=%" PRIu64
+	        " lookups_from_listing=%" PRIu64 " creates_lazy=%" PRIu64
+	        " held_for_create=%" PRIu64 " dirs_watched=%" PRIu64 " watches_ended=%" PRIu64
+	        " notifications=%" PRIu64 " dir_leases=%" PRIu64 " dir_lease_hits=%" PRIu64
+	        " closes_deferred=%" PRIu64 " deferred_close_hits=%" PRIu64,
+	        rs ? rs->lease_breaks : 0, f->stats.writes_behind, f->stats.writes_waited,
+	        f->stats.write_errors_deferred, f->stats.negative_hits, f->stats.cache_kept,
+	        f->stats.cache_dropped, f->stats.setattr_local, f->stats.listing_hits,
+	        f->stats.lazy_creates, f->stats.lazy_held, f->stats.watches_started,
+	        f->stats.watches_ended, f->stats.notifications, f->stats.dir_leases,
+	        f->stats.dir_lease_hits, f->stats.closes_deferred, f->stats.deferred_close_hits);
 	emit(s, line, user);
 out:
 	g_string_free(s, TRUE);

@@ -711,6 +711,7 @@ int open_finish(struct call *c, struct open_op *op, struct sf_fs_handle **hp, st
 	h->owner = c->fs;
 	h->fid = cr.fid;
 	h->dir = cr.t.attributes & FILE_ATTRIBUTE_DIRECTORY;
+	h->access = op->access;
 	/* (a lazy handle is there already: adding it again would free it) */
 	if (!g_hash_table_contains(c->fs->handles, h))
 		g_hash_table_add(c->fs->handles, h);
@@ -773,8 +774,7 @@ static void open_done(struct call *c)
 	open_op_free(op);
 }
 
-struct open_op *open_prepare(sf_fs *fs, const char *path, int flags, mode_t mode,
-                             struct sf_req_spec s[2], int *err)
+uint32_t sf_fs_access_for(int flags)
 {
 	uint32_t access = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
 	int acc = flags & O_ACCMODE;
@@ -783,6 +783,23 @@ struct open_op *open_prepare(sf_fs *fs, const char *path, int flags, mode_t mode
 	if (acc == O_WRONLY || acc == O_RDWR)
 		access |=
 		        FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA;
+	return access;
+}
+
+bool sf_fs_handle_serves(sf_fs *fs, const char *path, const struct sf_fs_handle *h)
+{
+	return fs_route(&fs, &path, FS_USE) == 0 && h->owner == fs;
+}
+
+uint64_t sf_fs_handle_epoch(const struct sf_fs_handle *h)
+{
+	return sf_tree_stats(h->owner->tree)->reconnects;
+}
+
+struct open_op *open_prepare(sf_fs *fs, const char *path, int flags, mode_t mode,
+                             struct sf_req_spec s[2], int *err)
+{
+	uint32_t access = sf_fs_access_for(flags);
 	uint32_t disp = FILE_OPEN;
 	if ((flags & O_CREAT) && (flags & O_EXCL))
 		disp = FILE_CREATE;

@@ -117,7 +117,17 @@ struct sf_fs_handle {
 	struct fs_pending *pending;
 	int open_err;
 	uint64_t file_id; /* the server's (IndexNumber), when the open told it */
+	uint32_t access;  /* the DesiredAccess it was opened with */
 };
+
+/* The DesiredAccess an open with these flags (O_ACCMODE) asks for. */
+uint32_t sf_fs_access_for(int flags);
+/* Whether h, open already, is what an open of path by the current caller
+ * would reach (the same share, the same user under multiuser). */
+bool sf_fs_handle_serves(sf_fs *fs, const char *path, const struct sf_fs_handle *h);
+/* Changes when h's connection is re-established (its handles reclaimed,
+ * or lost). */
+uint64_t sf_fs_handle_epoch(const struct sf_fs_handle *h);
 
 typedef void (*sf_fs_err_fn)(void *user, int err);
 typedef void (*sf_fs_stat_fn)(void *user, int err, const struct stat *st);

@@ -605,10 +605,45 @@ static void hidden_reply(void *user, int err)
 	op_free(o);
 }
 
-static void rmdir_now(void *user, int err)
+/* Before this mount removes or renames path (and path2): the handles it
+ * keeps open at or below them are closed, kept files' (dclose.c) and then
+ * watched directories' (watch.c); cont(user, 0) runs once they are, and
+ * true is returned, or false at once when there were none. */
+struct quiesce_op {
+	struct sf_fuse *f;
+	char *path, *path2;
+	sf_fs_err_fn cont;
+	void *user;
+};
+/* (nodes: those of the names, whatever path this mount knows them by) */
+
+static void quiesce_watches(void *user, int err)
+{
+	struct quiesce_op *q = user;
+	if (!sf_fw_quiesce(q->f, q->path, q->path2, q->cont, q->user))
+		q->cont(q->user, 0);
+	g_free(q->path);
+	g_free(q->path2);
+	g_free(q);
+}
+
+static bool quiesce(struct sf_fuse *f, const char *path, const char *path2, const uint64_t nodes[2],
+                    sf_fs_err_fn cont, void *user)
+{
+	struct quiesce_op *q = g_new0(struct quiesce_op, 1);
+	*q = (struct quiesce_op){f, g_strdup(path), g_strdup(path2), cont, user};
+	if (sf_dc_quiesce(f, path, path2, nodes, quiesce_watches, q))
+		return true;
+	g_free(q->path);
+	g_free(q->path2);
+	g_free(q);
+	return sf_fw_quiesce(f, path, path2, cont, user);
+}
+
+static void remove_now(void *user, int err)
 {
 	struct op *o = user;
-	sf_fs_unlink(op_fs(o), o->path, true, remove_done, o);
+	sf_fs_unlink(op_fs(o), o->path, o->is_dir, remove_done, o);
 }
 
 static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool dir)
@@ -618,9 +653,11 @@ static void do_remove(fuse_req_t req, fuse_ino_t parent, const char *name, bool 
 		return;
 	if (!dir && silly_hide(o->f, parent, name, hidden_reply, o))
 		return; /* open here: hidden now, deleted on its last close */
-	if (dir && sf_fw_quiesce(o->f, o->path, NULL, rmdir_now, o))
-		return; /* watched: removed once the watch's handle is closed */
-	sf_fs_unlink(op_fs(o), o->path, dir, remove_done, o);
+	o->is_dir = dir;
+	uint64_t nodes[2] = {sf_itable_find(o->f->inodes, parent, name), 0};
+	if (quiesce(o->f, o->path, NULL, nodes, remove_now, o))
+		return; /* removed once the handles kept open are closed */
+	remove_now(o, 0);
 }
 
 static void sf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -706,8 +743,10 @@ static void sf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	o->newparent = newparent;
 	o->newname = g_strdup(newname);
 	o->fi.flags = (int)flags;
-	/* Directories watched at or below either name are closed first. */
-	if (sf_fw_quiesce(f, o->path, to, rename_hide, o))
+	/* Handles kept open at or below either name are closed first. */
+	uint64_t nodes[2] = {sf_itable_find(f->inodes, parent, name),
+	                     sf_itable_find(f->inodes, newparent, newname)};
+	if (quiesce(f, o->path, to, nodes, rename_hide, o))
 		return;
 	rename_hide(o, 0);
 }
@@ -774,10 +813,22 @@ static void sf_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	int flags = open_flags(f, fi->flags) & (O_ACCMODE | O_TRUNC);
+	struct sf_fs_handle *kept = sf_dc_take(f, ino, p, flags);
+	if (kept) { /* closed a moment ago, kept open (dclose.c) */
+		fi->fh = (uintptr_t)kept;
+		set_cache_flags(f, fi);
+		sf_pc_reopened(f, ino, kept, fi);
+		if (fuse_reply_open(req, fi) == -ENOENT)
+			sf_fs_close(f->fs, kept, NULL, NULL);
+		else
+			silly_opened(f, ino);
+		return;
+	}
 	struct op *o = op_new(req, g_strdup(p));
 	o->fi = *fi;
 	o->ino = ino;
-	sf_fs_open(f->fs, p, open_flags(f, fi->flags) & (O_ACCMODE | O_TRUNC), 0, open_done, o);
+	sf_fs_open(f->fs, p, flags, 0, open_done, o);
 }
 
 static void sf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -865,7 +916,12 @@ static void sf_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	/* Counted as closed now, not when the server answers: an unlink
 	 * that follows close(2) must not find the file still open here. */
 	r->gone = silly_closed(r->f, ino);
-	sf_fs_close(r->f->fs, (struct sf_fs_handle *)(uintptr_t)fi->fh, release_closed, r);
+	struct sf_fs_handle *h = (struct sf_fs_handle *)(uintptr_t)fi->fh;
+	if (!r->gone && sf_dc_park(r->f, ino, h)) { /* kept open a moment (closetimeo) */
+		release_finished(r, 0);
+		return;
+	}
+	sf_fs_close(r->f->fs, h, release_closed, r);
 }
 
 struct flush_op {

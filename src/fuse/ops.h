@@ -30,13 +30,17 @@ struct sf_fuse_stats {
 	uint64_t notifications;         /* changes told by the server */
 	uint64_t dir_leases;            /* watches granted a directory lease */
 	uint64_t dir_lease_hits;        /* listings and stats answered under one */
+	uint64_t closes_deferred;       /* handles kept open after close (dclose.c) */
+	uint64_t deferred_close_hits;   /* opens that took such a handle */
 };
 
 struct sf_fuse {
 	sf_fs *fs;
 	struct sf_itable *inodes;
 	double attr_timeout, entry_timeout;
-	int watch_max; /* directories watched at once (max_cached_dirs) */
+	int watch_max;      /* directories watched at once (max_cached_dirs) */
+	int closetimeo_ms;  /* closed files kept open this long (dclose.c) */
+	GHashTable *parked; /* node id -> handle kept open (dclose.c) */
 	bool serverino;
 	bool direct_io;       /* cache=none */
 	bool writeback_cache; /* cache=loose: the kernel keeps dirty pages */
@@ -101,6 +105,10 @@ void sf_pc_stop(struct sf_fuse *f);
 bool sf_lazy_admit(struct sf_fuse *f, const void *mem, size_t len);
 /* Teardown: the held requests are answered EIO. */
 void sf_lazy_stop(struct sf_fuse *f);
+
+/* dclose.c: teardown: the handles kept open after their close (closetimeo)
+ * are closed, before sf_fs_close_all. */
+void sf_dc_stop(struct sf_fuse *f);
 
 /* Frees what the kernel never released (teardown only). */
 void sf_fuse_drop_open(struct sf_fuse *f);

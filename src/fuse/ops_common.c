@@ -4,6 +4,7 @@
 #include "fuse/ops_int.h"
 
 #include <errno.h>
+#include <string.h>
 
 static void interrupted(fuse_req_t req, void *data)
 {
@@ -59,6 +60,34 @@ void op_free(struct op *o)
 	g_free(o->newname);
 	g_free(o->buf);
 	g_free(o);
+}
+
+bool sf_path_under(const char *p, const char *top)
+{
+	size_t n = strlen(top);
+	return !strncmp(p, top, n) && (p[n] == 0 || p[n] == '/' || n == 0);
+}
+
+struct sf_countdown {
+	int left;
+	sf_fs_err_fn cont;
+	void *user;
+};
+
+struct sf_countdown *sf_countdown_new(int n, sf_fs_err_fn cont, void *user)
+{
+	struct sf_countdown *c = g_new0(struct sf_countdown, 1);
+	*c = (struct sf_countdown){n, cont, user};
+	return c;
+}
+
+void sf_countdown_tick(void *countdown, int err)
+{
+	struct sf_countdown *c = countdown;
+	if (--c->left == 0) {
+		c->cont(c->user, 0);
+		g_free(c);
+	}
 }
 
 void fix_ino(struct sf_fuse *f, struct stat *st, uint64_t nodeid)

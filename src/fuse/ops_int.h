@@ -20,6 +20,7 @@ struct op {
 	uint64_t ino;     /* the node an open is for */
 	bool lookup;      /* a LOOKUP (not a new name: create, mkdir, link...) */
 	bool new_dir;     /* mkdir: the new directory is known empty */
+	bool is_dir;      /* unlink or rmdir: rmdir */
 	bool retried;     /* open: asked again with fewer rights */
 	bool listed;      /* lookup answered from a listing (which keeps the attributes) */
 	bool provisional; /* attributes made up (lazy.c): the kernel keeps them no time */
@@ -194,6 +195,30 @@ bool sf_fw_quiesce(struct sf_fuse *f, const char *path, const char *path2, sf_fs
                    void *user);
 /* Teardown (from sf_pc_stop): after sf_fs_close_all ended the watches. */
 void sf_fw_stop(struct sf_fuse *f);
+
+/* ops_common.c: whether path p is top or below it ("" is the root). */
+bool sf_path_under(const char *p, const char *top);
+/* cont(user, 0) once sf_countdown_tick (an sf_fs_err_fn) ran n times
+ * (n > 0); it frees itself then. */
+struct sf_countdown *sf_countdown_new(int n, sf_fs_err_fn cont, void *user);
+void sf_countdown_tick(void *countdown, int err);
+
+/* dclose.c: deferred close. On release: keep h open for closetimeo
+ * (true) or not (false: close it). On open of ino by the caller (path,
+ * open(2) flags): a kept handle that serves it, now the caller's, or NULL.
+ * On a lease break of h (pagecache.c): true when h was kept (it is closed
+ * now and freed). Before removing or renaming path (and path2): close the
+ * kept handles at or below them and those of nodes[] (0: none), cont(user,
+ * 0) when closed: true, or false when there were none. */
+bool sf_dc_park(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h);
+struct sf_fs_handle *sf_dc_take(struct sf_fuse *f, uint64_t ino, const char *path, int flags);
+bool sf_dc_broken(struct sf_fuse *f, struct sf_fs_handle *h);
+bool sf_dc_quiesce(struct sf_fuse *f, const char *path, const char *path2, const uint64_t nodes[2],
+                   sf_fs_err_fn cont, void *user);
+/* pagecache.c: an open that took a kept handle keeps the pages when its
+ * lease held throughout (fi->keep_cache). */
+void sf_pc_reopened(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h,
+                    struct fuse_file_info *fi);
 
 /* attrcache.c: attributes given to the kernel, while trusted (see
  * there). put: timeout in seconds (0 keeps nothing). */

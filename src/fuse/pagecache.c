@@ -89,20 +89,38 @@ static void inval_run(gpointer p, gpointer unused)
 	g_idle_add(inval_done, iv);
 }
 
+void sf_pc_reopened(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h,
+                    struct fuse_file_info *fi)
+{
+	h->tag = ino;
+	struct pc_node *n = f->pcache ? g_hash_table_lookup(f->pcache, &ino) : NULL;
+	if (!f->direct_io && n && n->good && (h->lease_state & SMB2_LEASE_READ_CACHING)) {
+		fi->keep_cache = 1;
+		f->stats.cache_kept++;
+	}
+}
+
 static void on_break(void *user, struct sf_fs_handle *h, sf_break_ack *ack)
 {
 	struct sf_fuse *f = user;
-	struct pc_node *n = f->pcache ? g_hash_table_lookup(f->pcache, &h->tag) : NULL;
+	uint64_t ino = h->tag;
+	bool read_lost = !(h->lease_state & SMB2_LEASE_READ_CACHING);
+	sf_dc_broken(f, h); /* a handle kept after its close: closed (freed) now */
+	if (!read_lost) {   /* only handle caching went */
+		sf_tree_break_done(ack);
+		return;
+	}
+	struct pc_node *n = f->pcache ? g_hash_table_lookup(f->pcache, &ino) : NULL;
 	if (n)
 		n->good = false;
-	sf_ac_drop(f, h->tag);
-	if (!h->tag || !f->se || !f->inval_pool) {
+	sf_ac_drop(f, ino);
+	if (!ino || !f->se || !f->inval_pool) {
 		sf_tree_break_done(ack);
 		return;
 	}
 	struct inval *iv = g_new(struct inval, 1);
 	iv->f = f;
-	iv->ino = h->tag;
+	iv->ino = ino;
 	iv->ack = ack;
 	f->stats.cache_dropped++;
 	g_thread_pool_push(f->inval_pool, iv, NULL);

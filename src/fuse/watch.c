@@ -395,27 +395,6 @@ void sf_fw_negative(struct sf_fuse *f, uint64_t dir, const char *name)
 
 /* ---- removing or renaming a watched directory --------------------------- */
 
-struct quiesce {
-	int left;
-	sf_fs_err_fn cont;
-	void *user;
-};
-
-static void one_closed(void *user, int err)
-{
-	struct quiesce *q = user;
-	if (--q->left == 0) {
-		q->cont(q->user, 0);
-		g_free(q);
-	}
-}
-
-static bool under(const char *p, const char *top)
-{
-	size_t n = strlen(top);
-	return !strncmp(p, top, n) && (p[n] == 0 || p[n] == '/' || n == 0);
-}
-
 bool sf_fw_quiesce(struct sf_fuse *f, const char *path, const char *path2, sf_fs_err_fn cont,
                    void *user)
 {
@@ -428,19 +407,16 @@ bool sf_fw_quiesce(struct sf_fuse *f, const char *path, const char *path2, sf_fs
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct fw *fw = v;
 		const char *p = sf_itable_path(f->inodes, fw->ino);
-		if (p && (under(p, path) || (path2 && under(p, path2))))
+		if (p && (sf_path_under(p, path) || (path2 && sf_path_under(p, path2))))
 			g_ptr_array_add(hit, fw);
 	}
 	if (!hit->len) {
 		g_ptr_array_free(hit, TRUE);
 		return false;
 	}
-	struct quiesce *q = g_new0(struct quiesce, 1);
-	q->left = (int)hit->len;
-	q->cont = cont;
-	q->user = user;
+	struct sf_countdown *q = sf_countdown_new((int)hit->len, cont, user);
 	for (guint i = 0; i < hit->len; i++)
-		fw_drop(hit->pdata[i], one_closed, q);
+		fw_drop(hit->pdata[i], sf_countdown_tick, q);
 	g_ptr_array_free(hit, TRUE);
 	return true;
 }

@@ -337,7 +337,11 @@ bool sf_tree_handle_break(sf_tree *t, const uint8_t *pdu, size_t len, bool force
 		a->new_state = lb.new_state;
 		a->send = lb.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED;
 		struct dhandle *holder = NULL;
-		if (ours && t->break_hook && !(lb.new_state & SMB2_LEASE_READ_CACHING)) {
+		/* (losing handle caching matters to a handle kept open after
+		 * its file was closed: fuse/dclose.c) */
+		if (ours && t->break_hook &&
+		    (!(lb.new_state & SMB2_LEASE_READ_CACHING) ||
+		     !(lb.new_state & SMB2_LEASE_HANDLE_CACHING))) {
 			g_hash_table_iter_init(&it, t->handles->by_fid);
 			while (g_hash_table_iter_next(&it, NULL, &v)) {
 				struct dhandle *d = v;

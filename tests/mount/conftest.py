@@ -132,6 +132,28 @@ class Mount:
         return self.proc.returncode if self.proc else None
 
 
+BACKPORTS = os.environ.get("SMBFUSE_SAMBA_BACKPORTS", "/var/cache/smbfuse-test/samba-backports")
+
+
+def backports_server(needs, **kw):
+    """A started smbd of Debian's bookworm-backports Samba (4.22), which
+    tests/lib/fetch-samba-backports.sh unpacks; the test is skipped when
+    it is missing. needs: what the test wants of it, for the message."""
+    if not os.path.exists(os.path.join(BACKPORTS, ".complete")):
+        pytest.skip(f"no Samba with {needs} in {BACKPORTS}: "
+                    "run tests/lib/fetch-samba-backports.sh")
+    return SmbServer(samba_root=BACKPORTS, **kw).start()
+
+
+@pytest.fixture(scope="session")
+def bserver():
+    """One plain backports smbd for the suite (reparse points, directory
+    leases)."""
+    s = backports_server("reparse points and directory leases", name="samba422")
+    yield s
+    s.stop()
+
+
 @pytest.fixture(scope="session")
 def server():
     s = SmbServer(name="mounttests").start()

@@ -17,20 +17,13 @@ import time
 import pytest
 
 from conftest import Mount
-from smbserver import SmbServer
 
-BACKPORTS = os.environ.get("SMBFUSE_SAMBA_BACKPORTS", "/var/cache/smbfuse-test/samba-backports")
 NAMES = ["plain.txt", "файл.txt", "zażółć gęślą jaźń.txt", "日本語のファイル.txt"]
 
 
 @pytest.fixture(scope="module")
-def lserver():
-    if not os.path.exists(os.path.join(BACKPORTS, ".complete")):
-        pytest.skip(f"no Samba with directory leases in {BACKPORTS}: "
-                    "run tests/lib/fetch-samba-backports.sh")
-    s = SmbServer(name="dirlease", samba_root=BACKPORTS).start()
-    yield s
-    s.stop()
+def lserver(bserver):
+    return bserver
 
 
 @pytest.fixture(scope="module")

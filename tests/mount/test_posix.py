@@ -18,11 +18,10 @@ import tempfile
 
 import pytest
 
-from conftest import Mount, is_mounted
+from conftest import Mount, backports_server, is_mounted
 from harness import binary, run
-from smbserver import USER, SmbServer
+from smbserver import USER
 
-BACKPORTS = os.environ.get("SMBFUSE_SAMBA_BACKPORTS", "/var/cache/smbfuse-test/samba-backports")
 
 
 def posix_globals(on=True):
@@ -38,10 +37,7 @@ def posix_globals(on=True):
 
 @pytest.fixture(scope="module")
 def pserver():
-    if not os.path.exists(os.path.join(BACKPORTS, ".complete")):
-        pytest.skip(f"no Samba with the POSIX extensions in {BACKPORTS}: "
-                    "run tests/lib/fetch-samba-backports.sh")
-    s = SmbServer(name="posix", samba_root=BACKPORTS, extra_global=posix_globals()).start()
+    s = backports_server("the POSIX extensions", name="posix", extra_global=posix_globals())
     yield s
     s.stop()
 
@@ -272,10 +268,8 @@ def test_posix_needs_3_1_1(pserver, mp):
 
 
 def test_posix_refused_by_a_server_without(mp):
-    if not os.path.exists(os.path.join(BACKPORTS, ".complete")):
-        pytest.skip("no backports Samba")
-    s = SmbServer(name="noposix", samba_root=BACKPORTS,
-                  extra_global=posix_globals(on=False)).start()
+    s = backports_server("the POSIX extensions", name="noposix",
+                         extra_global=posix_globals(on=False))
     try:
         c = s.credentials_file()
         r = run([binary("smbfuse"), f"//127.0.0.1:{s.port}/share", mp, "-o",

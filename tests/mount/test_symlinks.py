@@ -19,20 +19,13 @@ import tarfile
 import pytest
 
 from conftest import Mount
-from smbserver import SmbServer
 
-BACKPORTS = os.environ.get("SMBFUSE_SAMBA_BACKPORTS", "/var/cache/smbfuse-test/samba-backports")
 DIALECTS = ["vers=2.1", "vers=3.1.1", "vers=3.1.1,seal"]
 
 
 @pytest.fixture(scope="module")
-def rserver():
-    if not os.path.exists(os.path.join(BACKPORTS, ".complete")):
-        pytest.skip(f"no Samba with reparse points in {BACKPORTS}: "
-                    "run tests/lib/fetch-samba-backports.sh")
-    s = SmbServer(name="reparse", samba_root=BACKPORTS).start()
-    yield s
-    s.stop()
+def rserver(bserver):
+    return bserver
 
 
 @pytest.fixture(scope="module", params=DIALECTS)

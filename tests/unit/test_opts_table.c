@@ -23,7 +23,7 @@ static char *cred_file;
 /* Everything in sf_config, as text. A field added to sf_config must be
  * added here too, or options setting it would look like no-ops: the size
  * check below fails to remind. */
-G_STATIC_ASSERT(sizeof(struct sf_config) == 224);
+G_STATIC_ASSERT(sizeof(struct sf_config) == 232);
 static char *describe(const struct sf_config *c)
 {
 	const struct sf_creds *cr = c->creds;
@@ -34,7 +34,7 @@ static char *describe(const struct sf_config *c)
 	        "allow_other=%d default_permissions=%d noperm=%d flags=%s fg=%d debug=%d:%s "
 	        "timeout=%u prefix=%s echo=%u hard=%d nolease=%d rasize=%u posix=%d nodfs=%d dc=%s "
 	        "addr=%s auth_given=%d ccache=%s keytab=%s kprinc=%s spn=%s multiuser=%d "
-	        "perm_given=%d cruid=%lld nohandlecache=%d max_cached_dirs=%d",
+	        "perm_given=%d cruid=%lld nohandlecache=%d max_cached_dirs=%d closetimeo=%g",
 	        c->unc, c->host, c->port, c->share, c->mountpoint, cr->user, cr->domain,
 	        cr->password, c->min_dialect, c->max_dialect, c->auth, c->nosign, c->seal, c->uid,
 	        c->gid, c->file_mode, c->dir_mode, c->ro, c->cache, c->actimeo, c->acregmax,
@@ -44,7 +44,7 @@ static char *describe(const struct sf_config *c)
 	        c->hard, c->nolease, c->rasize, (int)c->posix, c->nodfs, c->dc, c->addr,
 	        c->auth_given, cr->krb5_ccache, cr->krb5_keytab, cr->krb5_principal, cr->spn,
 	        c->multiuser, c->perm_given, (long long)c->cruid, c->nohandlecache,
-	        c->max_cached_dirs);
+	        c->max_cached_dirs, c->closetimeo);
 }
 
 /* Parse a full command line with these -o options; NULL on error. */
