@@ -323,6 +323,9 @@ enum sf_fs_change {
 	SF_FS_RENAMED_TO,
 	SF_FS_ANY,
 	SF_FS_ENDED,
+	/* ENDED because the directory lease was broken: something changed,
+	 * this mount's own change as likely as another client's. */
+	SF_FS_LEASE_BROKEN,
 };
 typedef void (*sf_fs_watch_fn)(void *user, enum sf_fs_change what, const char *name);
 struct sf_fs_watch;

@@ -23,12 +23,13 @@
  * of it ends the watch: read caching lost means the listing changed,
  * handle caching lost means another client wants the directory open
  * alone (to rename or delete it), and the handle is to be closed; the
- * break is told (SF_FS_ENDED) before it is acknowledged. Changes this
- * mount makes break it too (no ParentLeaseKey is sent), which is simple
- * and always right.
+ * break is told (SF_FS_LEASE_BROKEN) before it is acknowledged. Changes
+ * this mount makes break it too (no ParentLeaseKey is sent), which is
+ * simple and always right.
  *
  * Ownership: the watch belongs to this file; the caller's pointer is
- * good until it calls sf_fs_unwatch or is told SF_FS_ENDED. */
+ * good until it calls sf_fs_unwatch or is told SF_FS_ENDED or
+ * SF_FS_LEASE_BROKEN. */
 #define G_LOG_DOMAIN "smbfuse-fs"
 
 #include "fs/call.h"
@@ -228,7 +229,7 @@ static void lease_broken(void *user, uint32_t new_state)
 	lease_gone(w);
 	if (w->stopped)
 		return;
-	tell(w, SF_FS_ENDED, NULL);
+	tell(w, SF_FS_LEASE_BROKEN, NULL);
 	w->stopped = true;
 	w->cb = NULL;
 	/* (the answer to the cancelled CHANGE_NOTIFY closes the handle) */

@@ -5,8 +5,12 @@
  * opens, reads and closes a file in a loop, then costs no round trip per
  * open.
  *
- * Only a handle whose lease still grants read and handle caching is
- * kept: while it does, nobody else changed the file (read) and nobody
+ * Only a handle opened for reading alone is kept: a server sets the
+ * last-write time of a written file when it is closed (Samba does), and
+ * that change a second later would break the directory lease of its
+ * listed directory, and show other clients another time than the one
+ * this mount saw at close(2). And only one whose lease still grants read
+ * and handle caching: while it does, nobody else changed the file (read) and nobody
  * else needs it closed (handle; another client's rename, delete or
  * exclusive open breaks that first). A break of either closes the kept
  * handle at once (pagecache.c asks sf_dc_broken). A handle is not kept
@@ -24,14 +28,16 @@
  * refuses to rename a directory with handles open below it. Teardown
  * closes them all.
  *
- * Another client's delete is not held up: it breaks the handle lease and
- * the kept handle is closed when that break arrives, a moment after the
- * delete was answered (the file is "delete pending" until then, as with
- * any client that has it open). */
+ * Another client's delete is not held up: the file is "delete pending"
+ * (as with any client that has it open) until the kept handle is closed,
+ * when the server breaks its handle lease (newer Samba) or at closetimeo
+ * (Samba 4.17 breaks none for a delete). */
 #define G_LOG_DOMAIN "smbfuse-fuse"
 
 #include "fuse/ops_int.h"
 
+#include "proto/create.h"
+#include "proto/create.h"
 #include "proto/lease.h"
 
 #include <fcntl.h>
@@ -88,7 +94,8 @@ bool sf_dc_park(struct sf_fuse *f, uint64_t ino, struct sf_fs_handle *h)
 {
 	/* (cache=none: no break hook, pagecache.c, would tell of a break) */
 	if (f->closetimeo_ms <= 0 || f->stopping || f->direct_io || !ino || h->dir || h->pending ||
-	    h->open_err || (h->lease_state & DC_LEASE) != DC_LEASE || (h->locks && h->locks->len))
+	    h->open_err || (h->lease_state & DC_LEASE) != DC_LEASE || (h->locks && h->locks->len) ||
+	    (h->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return false;
 	if (!f->parked)
 		f->parked = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, parked_free);

@@ -204,6 +204,18 @@ static void on_change(void *user, enum sf_fs_change what, const char *name)
 	uint64_t dir = fw->ino;
 	f->stats.notifications++;
 	unlist(fw);
+	if (what == SF_FS_LEASE_BROKEN) {
+		/* Maybe this mount's own change (its CREATEs carry no parent
+		 * lease key): what was listed keeps the promise of its
+		 * timeouts, as without a lease; a listing older than acdirmax
+		 * is not trusted any more (fw_free lets go of the hold). */
+		f->stats.watches_ended++;
+		fw->w = NULL;
+		if (!f->stopping)
+			kinval(f, IV_INODE, dir, NULL);
+		fw_free(fw);
+		return;
+	}
 	if (what == SF_FS_ENDED) {
 		f->stats.watches_ended++;
 		fw->w = NULL; /* gone: not to be unwatched */

@@ -270,6 +270,14 @@ def w_stat(root, n):
         os.stat(f"{root}/many/{name}")
 
 
+def w_reopen(root, times=200):
+    """One small file opened, read and closed again and again (a build
+    reading a header, a script reading its configuration)."""
+    for _ in range(times):
+        with open(f"{root}/many/f0", "rb") as f:
+            f.read()
+
+
 def w_delete(root, n):
     shutil.rmtree(f"{root}/many")
 
@@ -302,6 +310,17 @@ def run_mount(c, src, n, tarball, size_mib):
     k1 = c.counters()
     r[f"ls -l {n} s"] = timed(lambda: w_ls(root, n))
     r[f"stat {n} s"] = timed(lambda: w_stat(root, n))
+    # The same listing again 2 s later (past actimeo, within the 60 s a
+    # directory lease is kept), without dropping any cache.
+    time.sleep(2)
+    ka = c.counters()
+    r[f"ls -l {n} again s"] = timed(lambda: sh("ls", "-l", f"{root}/many"))
+    kb = c.counters()
+    r["open+read+close x200 s"] = timed(lambda: w_reopen(root))
+    kc = c.counters()
+    if ka and kb and kc:
+        r["round trips: ls -l again"] = kb["round_trips"] - ka["round_trips"]
+        r["round trips: open+read+close"] = (kc["round_trips"] - kb["round_trips"]) / 200
     k2 = c.counters()
     r[f"delete {n} s"] = timed(lambda: w_delete(root, n))
     k3 = c.counters()
@@ -416,6 +435,9 @@ def main():
     ap.add_argument("--opts", default="", help="more smbfuse -o options")
     ap.add_argument("--untar", default="/usr/include",
                     help="the tree to untar (a smaller one for slow links)")
+    ap.add_argument("--samba-root", default=None,
+                    help="a private Samba tree for the server (tests/lib/"
+                         "fetch-samba-backports.sh: 4.22, which grants directory leases)")
     ap.add_argument("--disk", action="store_true",
                     help="keep the share on disk (default: on a tmpfs, when root)")
     a = ap.parse_args()
@@ -431,7 +453,7 @@ def main():
     global UNTAR_TOP
     UNTAR_TOP = os.path.basename(a.untar.rstrip("/"))
     results = {}
-    with SmbServer(name="bench") as srv:
+    with SmbServer(name="bench", samba_root=a.samba_root) as srv:
         share = srv.share_path()
         on_tmpfs = not a.disk and os.geteuid() == 0
         if on_tmpfs:  # the server's disk is not what is measured

@@ -1,5 +1,5 @@
-"""Deferred close (closetimeo=, issue 11): a file closed through the mount
-stays open on the server for closetimeo seconds (1 by default) while its
+"""Deferred close (closetimeo=, issue 11): a file read and closed through
+the mount stays open on the server for closetimeo seconds (1 by default) while its
 lease grants read and handle caching, and the next open of it takes that
 handle: no CREATE and no CLOSE for a file opened again and again. Another
 client's change breaks the lease and closes the kept handle, and this
@@ -134,19 +134,22 @@ def test_not_kept_when_locked_or_with_more_access_or_off(server, fresh_mount):
     put(m, "dc-lock.txt", b"lock me\n")
     p = m.path("dc-lock.txt")
     c0 = m.counters("cache")
-    fd = os.open(p, os.O_RDWR)
+    fd = os.open(p, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)
     os.close(fd)  # the lock goes with the close: the handle is closed
     c1 = m.counters("cache")
     assert c1["closes_deferred"] == c0["closes_deferred"]
     # and another descriptor may take it at once
-    fd = os.open(p, os.O_RDWR)
+    fd = os.open(p, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.close(fd)
-    # read-only kept handle, then an open for writing: a new handle
+    # read-only kept handle, then an open for writing: a new handle, and
+    # not kept itself (the server sets a written file's times at its close)
     assert read(p) == b"lock me\n"
+    c2 = m.counters("cache")
     with open(p, "ab") as f:
         f.write(b"more\n")
+    assert m.counters("cache")["closes_deferred"] == c2["closes_deferred"]
     assert read(m.backing("dc-lock.txt")) == b"lock me\nmore\n"
     assert read(p) == b"lock me\nmore\n"
     # closetimeo=0: every open is a CREATE
