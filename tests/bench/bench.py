@@ -417,7 +417,8 @@ def describe_machine(srv):
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    samba = subprocess.run(["smbd", "--version"], capture_output=True, text=True).stdout.strip()
+    samba = subprocess.run([srv.tool("smbd"), "--version"], capture_output=True, text=True,
+                           env=srv.tool_env()).stdout.strip()
     return (f"{os.cpu_count()} CPUs ({cpu}), kernel {platform.release()}, {samba}, "
             f"share on {subprocess.run(['stat', '-f', '-c', '%T', srv.share_path()], capture_output=True, text=True).stdout.strip()}")
 
