@@ -959,6 +959,11 @@ def test_nolease_makes_no_durable_handles(srv, px, mounts, opts):
     with open(m.path(name), "w") as f:
         f.write("before ")
         f.flush()
+        # The file is created with its first write (lazy create), which is
+        # answered before the server is: wait until it is open there, or
+        # the cut may catch the CREATE itself, which is then sent again
+        # rather than reclaimed.
+        os.fsync(f.fileno())
         px.cut()
         time.sleep(0.5)
         f.write("after")
